@@ -1,0 +1,46 @@
+# framing: `make demo` and `make test` work on a fresh machine with only python3.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL := models/default.framing
+CODEBOOK := corpus/codebook.json
+SEED_ARTICLE := seeds/000_f1f53ae782e7b667.txt
+CORPUS_FILES := $(wildcard corpus/labeled/*.jsonl) $(CODEBOOK)
+
+.PHONY: help setup demo test lint model bench clean
+
+help:
+	@echo "make demo   set up, build the default model if needed, classify the seed article"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make model  (re)build the default model from corpus/"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  real-data benchmarks into BENCHMARKS.md (needs ../shared/data)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+$(MODEL): $(STAMP) $(CORPUS_FILES)
+	$(BIN)/framing train corpus/labeled --codebook $(CODEBOOK) -o $(MODEL)
+
+model: $(STAMP)
+	$(BIN)/framing train corpus/labeled --codebook $(CODEBOOK) -o $(MODEL)
+
+demo: $(MODEL)
+	$(BIN)/framing classify $(SEED_ARTICLE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check framing tests bench
+	$(BIN)/ruff format --check framing tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

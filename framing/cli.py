@@ -1,0 +1,328 @@
+"""The `framing` command line: parse options, call one library function, render the result.
+
+Exit codes: 0 success; 1 an error the user can fix (message on stderr, no traceback);
+2 a usage error (unknown option, missing argument); 3 finished, but some inputs were skipped
+(each named in a warning, with a summary at the end); 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from . import __version__, defaults
+from .errors import FramingError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .corpus import Columns
+    from .model import FramingModel
+
+EXIT_SKIPPED = 3
+EXIT_INTERRUPTED = 130
+MODEL_ENV = "FRAMING_MODEL"
+
+
+class FramingGroup(click.Group):
+    """Turns library errors into one `Error: ...` line and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FramingError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was half-written.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader (e.g. `head`) went away; stop quietly like other Unix tools.
+            sys.stderr.close()
+            sys.exit(0)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+class Warnings:
+    """Collects warnings for stderr and remembers how many inputs were skipped."""
+
+    def __init__(self) -> None:
+        self.skipped = 0
+        self.count = 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        if message.endswith("skipped"):
+            self.skipped += 1
+        click.echo(f"Warning: {message}", err=True)
+
+
+def _progress() -> Callable[[str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def say(message: str) -> None:
+        click.echo(f"… {message}", err=True)
+
+    return say
+
+
+def resolve_model_path(model: str | None) -> Path:
+    """The model to use: --model, else $FRAMING_MODEL, else the default model in models/."""
+    if model:
+        return Path(model)
+    if os.environ.get(MODEL_ENV):
+        return Path(os.environ[MODEL_ENV])
+    path = defaults.DEFAULT_MODEL_PATH
+    if not path.exists():
+        raise_missing_default(path)
+    return path
+
+
+def raise_missing_default(path: Path) -> NoReturn:
+    from .errors import ModelError
+
+    raise ModelError(f"no default model at {path}; build it with `make model` or pass --model FILE")
+
+
+def load_model(model: str | None) -> FramingModel:
+    from .model import FramingModel
+
+    return FramingModel.load(resolve_model_path(model))
+
+
+def _columns(text_column: str, label_column: str, group_column: str) -> Columns:
+    from .corpus import Columns
+
+    return Columns(text=text_column, label=label_column, group=group_column)
+
+
+def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option("--text-column", default=defaults.TEXT_COLUMN, show_default=True, help="Column holding the sentence."),
+            click.option("--label-column", default=defaults.LABEL_COLUMN, show_default=True, help="Column holding the frame."),
+            click.option(
+                "--group-column",
+                default=defaults.GROUP_COLUMN,
+                show_default=True,
+                help="Column grouping sentences into documents (kept together in cross-validation).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+model_option = click.option(
+    "-m",
+    "--model",
+    type=click.Path(dir_okay=False),
+    help=f"Model file (default: ${MODEL_ENV}, else models/{defaults.DEFAULT_MODEL_PATH.name}).",
+)
+
+
+@click.group(cls=FramingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="framing")
+def main() -> None:
+    """Tag each sentence of news articles with a narrative frame and report frame proportions.
+
+    \b
+    Example:
+      framing classify article.txt
+      framing train corpus/labeled --codebook corpus/codebook.json -o my.framing
+    """
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the model file.")
+@click.option("--codebook", type=click.Path(dir_okay=False), help="Codebook JSON: frame titles, definitions, colours.")
+@click.option("--cv-folds", default=defaults.CV_FOLDS, show_default=True, help="Cross-validation folds for scores and threshold (0: none).")
+@click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed (cross-validation folds).")
+@click.option("-C", "c", default=defaults.C, show_default=True, help="Inverse regularisation strength of the logistic regression.")
+@corpus_options
+def train(
+    corpus: tuple[str, ...],
+    output: str,
+    codebook: str | None,
+    cv_folds: int,
+    seed: int,
+    c: float,
+    text_column: str,
+    label_column: str,
+    group_column: str,
+) -> None:
+    """Train a model on labeled sentences (CSV, TSV or JSONL files, or folders of them).
+
+    \b
+    Example:
+      framing train corpus/labeled --codebook corpus/codebook.json -o models/mine.framing
+    """
+    from .codebook import load_codebook
+    from .corpus import load_corpus
+    from .model import ModelConfig
+    from .report import render_training
+    from .train import train_model
+
+    book = load_codebook(codebook) if codebook else None
+    data = load_corpus(corpus, _columns(text_column, label_column, group_column))
+    for note in data.notes:
+        click.echo(f"Warning: {note}", err=True)
+    config = ModelConfig(cv_folds=cv_folds, seed=seed, C=c)
+    model = train_model(data, book, config, progress=_progress())
+    model.save(output)
+    render_training(_console(), model, output)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@model_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table", show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--min-confidence", type=click.FloatRange(0, 1), default=defaults.MIN_CONFIDENCE, show_default=True,
+    help=f"Sentences whose confidence is below this are '{defaults.UNCLASSIFIED}'.",
+)
+@click.option("--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text.")
+@click.option("--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id.")
+@click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
+def classify(
+    paths: tuple[str, ...],
+    model: str | None,
+    fmt: str,
+    min_confidence: float,
+    text_field: str,
+    id_field: str,
+    encoding: str | None,
+) -> None:
+    """Tag each sentence of documents with a frame and report frame proportions.
+
+    PATHS are text files, folders (all *.txt inside, recursively), JSONL files
+    (one document per line) or - for standard input.
+
+    \b
+    Example:
+      framing classify seeds/000_f1f53ae782e7b667.txt
+      cat article.txt | framing classify - --format json
+    """
+    from .classify import classify_documents
+    from .documents import read_documents
+    from .report import document_jsonl, documents_csv, documents_json, render_document
+
+    if not paths:
+        raise click.UsageError("give at least one file, folder or - for standard input")
+    loaded = load_model(model)
+    warn = Warnings()
+    documents = read_documents(paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn)
+    results = classify_documents(loaded, documents, min_confidence=min_confidence)
+    if fmt == "table":
+        console = _console()
+        for document in results:
+            render_document(console, document, loaded)
+    elif fmt == "json":
+        click.echo(documents_json(results, loaded))
+    elif fmt == "jsonl":
+        for document in results:
+            click.echo(document_jsonl(document))
+    else:
+        click.echo(documents_csv(results), nl=False)
+    if warn.skipped:
+        click.echo(f"Warning: {warn.skipped} input(s) skipped; see the warnings above.", err=True)
+        sys.exit(EXIT_SKIPPED)
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path())
+@model_option
+@click.option("--cv", "cv", type=int, help="Cross-validate training on CORPUS with this many folds instead of using a model.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed for --cv folds.")
+@corpus_options
+def evaluate(
+    corpus: tuple[str, ...],
+    model: str | None,
+    cv: int | None,
+    fmt: str,
+    seed: int,
+    text_column: str,
+    label_column: str,
+    group_column: str,
+) -> None:
+    """Score a model on a held-out labeled corpus, or cross-validate with --cv K.
+
+    \b
+    Example:
+      framing evaluate heldout.csv -m models/default.framing
+      framing evaluate corpus/labeled --cv 5 --format json
+    """
+    from .corpus import load_corpus
+    from .evaluate import cross_validate, evaluate_model
+    from .model import ModelConfig
+    from .report import render_evaluation, to_json
+
+    if cv is not None and model is not None:
+        raise click.UsageError("use either --model (score a trained model) or --cv K (cross-validate), not both")
+    data = load_corpus(corpus, _columns(text_column, label_column, group_column))
+    for note in data.notes:
+        click.echo(f"Warning: {note}", err=True)
+    codebook = None
+    if cv is not None:
+        report = cross_validate(data, cv, ModelConfig(seed=seed), progress=_progress())
+    else:
+        loaded = load_model(model)
+        codebook = loaded.codebook_
+        report = evaluate_model(loaded, data)
+    if fmt == "json":
+        click.echo(to_json(report.to_dict()))
+    else:
+        render_evaluation(_console(), report, codebook)
+
+
+@main.command()
+@model_option
+@click.option("--codebook", type=click.Path(dir_okay=False), help="Show this codebook file instead of a model's frames.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+def frames(model: str | None, codebook: str | None, fmt: str) -> None:
+    """List the frames of a model (or a codebook) with titles and definitions.
+
+    \b
+    Example:
+      framing frames
+      framing frames --codebook corpus/codebook.json --format json
+    """
+    from .codebook import load_codebook
+    from .report import render_frames, to_json
+
+    if codebook and model:
+        raise click.UsageError("use either --model or --codebook, not both")
+    if codebook:
+        book = load_codebook(codebook)
+    else:
+        loaded = load_model(model)
+        assert loaded.codebook_ is not None
+        book = loaded.codebook_
+    if fmt == "json":
+        click.echo(to_json(book.to_dict()))
+    else:
+        render_frames(_console(), book)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,29 @@
+"""Errors raised by the framing library; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class FramingError(Exception):
+    """Base class: a problem the user can fix. ``str(error)`` is a one-line message."""
+
+    exit_code = 1
+
+
+class CorpusError(FramingError):
+    """A labeled corpus file is missing, malformed or unusable for training."""
+
+
+class CodebookError(FramingError):
+    """A codebook file is malformed, or a corpus uses frames the codebook lacks."""
+
+
+class ModelError(FramingError):
+    """A model file is missing, corrupt, not a framing model, or from an unknown format."""
+
+
+class InputError(FramingError):
+    """A document to classify cannot be read."""
+
+
+class OutputError(FramingError):
+    """A result cannot be written."""
