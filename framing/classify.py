@@ -108,7 +108,9 @@ def _classify_batch(
     frames = model.frames
     display = model.display_frames
     if texts:
-        proba = model.predict_proba(texts)
+        # Slices bound the feature matrix: one huge document (a 50 MB line) has thousands of pieces.
+        slices = range(0, len(texts), BATCH_SENTENCES)
+        proba = np.vstack([model.predict_proba(texts[i : i + BATCH_SENTENCES]) for i in slices])
         index, confidence = model.decide(proba)
     else:
         proba, index, confidence = np.zeros((0, len(frames))), np.zeros(0, int), np.zeros(0)

@@ -19,8 +19,11 @@ from . import __version__, defaults
 from .errors import FramingError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
 
+    from .classify import Document
     from .corpus import Columns
     from .model import FramingModel
 
@@ -173,12 +176,14 @@ def train(
     Example:
       framing train corpus/labeled --codebook corpus/codebook.json -o models/mine.framing
     """
+    from .atomic import check_writable
     from .codebook import load_codebook
     from .corpus import load_corpus
     from .model import ModelConfig
     from .report import render_training
     from .train import train_model
 
+    check_writable(output)
     book = load_codebook(codebook) if codebook else None
     data = load_corpus(corpus, _columns(text_column, label_column, group_column))
     for note in data.notes:
@@ -203,6 +208,11 @@ def train(
 @click.option("--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text.")
 @click.option("--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id.")
 @click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
+@click.option(
+    "--aggregate", is_flag=True,
+    help="Print only corpus-level frame proportions over all documents: counted and adjusted, with 95% intervals.",
+)
+@click.option("--explain", is_flag=True, help="Show, per sentence, the n-grams behind its frame and against the runner-up.")
 def classify(
     paths: tuple[str, ...],
     model: str | None,
@@ -211,6 +221,8 @@ def classify(
     text_field: str,
     id_field: str,
     encoding: str | None,
+    aggregate: bool,
+    explain: bool,
 ) -> None:
     """Tag each sentence of documents with a frame and report frame proportions.
 
@@ -228,11 +240,16 @@ def classify(
 
     if not paths:
         raise click.UsageError("give at least one file, folder or - for standard input")
+    _check_classify_modes(aggregate, explain, fmt, min_confidence)
     loaded = load_model(model)
     warn = Warnings()
     documents = read_documents(paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn)
     results = classify_documents(loaded, documents, min_confidence=min_confidence)
-    if fmt == "table":
+    if aggregate:
+        _print_aggregate(loaded, results, fmt)
+    elif explain:
+        _print_explained(loaded, results, fmt)
+    elif fmt == "table":
         console = _console()
         for document in results:
             render_document(console, document, loaded)
@@ -248,12 +265,92 @@ def classify(
         sys.exit(EXIT_SKIPPED)
 
 
+def _check_classify_modes(aggregate: bool, explain: bool, fmt: str, min_confidence: float) -> None:
+    if aggregate and explain:
+        raise click.UsageError("use either --aggregate (corpus proportions) or --explain (per sentence), not both")
+    if aggregate and fmt not in ("table", "json"):
+        raise click.UsageError("--aggregate prints a table or JSON; use --format table or --format json")
+    if aggregate and min_confidence > 0:
+        raise click.UsageError("--aggregate counts every sentence, so --min-confidence does not apply; drop it")
+    if explain and fmt == "csv":
+        raise click.UsageError("--explain works with --format table, json or jsonl, not csv")
+
+
+def _print_aggregate(model: FramingModel, results: Iterable[Document], fmt: str) -> None:
+    from .quantify import aggregate_documents
+    from .report import aggregate_json, render_aggregate
+
+    estimate = aggregate_documents(model, results)
+    if fmt == "json":
+        click.echo(aggregate_json(estimate, model))
+    else:
+        render_aggregate(_console(), estimate, model.codebook_)
+
+
+def _print_explained(model: FramingModel, results: Iterable[Document], fmt: str) -> None:
+    from .explain import explain_documents
+    from .report import explained_document_jsonl, explained_documents_json, render_document
+
+    pairs = explain_documents(model, results)
+    if fmt == "json":
+        click.echo(explained_documents_json(pairs, model))
+        return
+    console = _console()
+    for document, explanations in pairs:
+        if fmt == "jsonl":
+            click.echo(explained_document_jsonl(document, explanations))
+        else:
+            render_document(console, document, model, explanations)
+
+
+@main.command()
+@click.argument("text")
+@model_option
+@click.option(
+    "--top", default=defaults.EXPLAIN_TOP, show_default=True, type=click.IntRange(min=1), help="N-grams on each side."
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", help="Output format.")
+def explain(text: str, model: str | None, top: int, fmt: str) -> None:
+    """Show which n-grams pushed each sentence of TEXT toward its frame and away from the runner-up.
+
+    TEXT is a sentence (or several) in quotes, or - to read standard input.
+
+    \b
+    Example:
+      framing explain "The occupation must end and foreign troops must leave Iraq."
+    """
+    from .documents import decode_text
+    from .explain import explain_text
+    from .report import explanations_json, render_explanations
+
+    if text == "-":
+        text = decode_text(sys.stdin.buffer.read(), "<stdin>")
+    loaded = load_model(model)
+    explanations = explain_text(loaded, text, top)
+    if fmt == "json":
+        click.echo(explanations_json(explanations, loaded))
+    else:
+        render_explanations(_console(), explanations, loaded.codebook_)
+
+
 @main.command()
 @click.argument("corpus", nargs=-1, required=True, type=click.Path())
 @model_option
 @click.option("--cv", "cv", type=int, help="Cross-validate training on CORPUS with this many folds instead of using a model.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
-@click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed for --cv folds.")
+@click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed for --cv folds and the bootstrap.")
+@click.option(
+    "--errors", "errors", type=click.Path(dir_okay=False),
+    help="Write every misclassified sentence (gold, predicted, confidence) to this .csv or .jsonl file.",
+)
+@click.option(
+    "--learning-curve", is_flag=True,
+    help="Also cross-validate on 25/50/75/100% of the training data, to see whether more labels would help.",
+)
+@click.option(
+    "--bootstrap", "samples", default=defaults.BOOTSTRAP_SAMPLES, show_default=True, type=click.IntRange(min=100),
+    help="Bootstrap resamples for the 95% intervals.",
+)
 @corpus_options
 def evaluate(
     corpus: tuple[str, ...],
@@ -261,19 +358,26 @@ def evaluate(
     cv: int | None,
     fmt: str,
     seed: int,
+    errors: str | None,
+    learning_curve: bool,
+    samples: int,
     text_column: str,
     label_column: str,
     group_column: str,
 ) -> None:
     """Score a model on a held-out labeled corpus, or cross-validate with --cv K.
 
+    Scores come with bootstrap 95% intervals (resampling documents when there is a doc_id
+    column), calibration, a --min-confidence table, the most confused frames, per-source and
+    per-document results.
+
     \b
     Example:
-      framing evaluate heldout.csv -m models/default.framing
-      framing evaluate corpus/labeled --cv 5 --format json
+      framing evaluate heldout.csv -m models/default.framing --errors mistakes.csv
+      framing evaluate corpus/labeled --cv 5 --learning-curve --format json
     """
     from .corpus import load_corpus
-    from .evaluate import cross_validate, evaluate_model
+    from .evaluate import EvaluationOptions, cross_validate, evaluate_model
     from .model import ModelConfig
     from .report import render_evaluation, to_json
 
@@ -283,12 +387,13 @@ def evaluate(
     for note in data.notes:
         click.echo(f"Warning: {note}", err=True)
     codebook = None
+    options = EvaluationOptions(samples=samples, seed=seed, learning_curve=learning_curve, errors=errors)
     if cv is not None:
-        report = cross_validate(data, cv, ModelConfig(seed=seed), progress=_progress())
+        report = cross_validate(data, cv, ModelConfig(seed=seed), progress=_progress(), options=options)
     else:
         loaded = load_model(model)
         codebook = loaded.codebook_
-        report = evaluate_model(loaded, data)
+        report = evaluate_model(loaded, data, options, progress=_progress())
     if fmt == "json":
         click.echo(to_json(report.to_dict()))
     else:

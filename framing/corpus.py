@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -140,10 +141,16 @@ def load_corpus(
     _check_label_spelling(rows)
     sentences, notes = _deduplicate(rows)
     if len({s.label for s in sentences}) < 2:
-        only = sentences[0].label
+        only = sentences[0]
+        if len(sentences) == 1:
+            raise CorpusError(
+                f"{only.where}: the corpus has a single labeled sentence; a classifier needs sentences "
+                "of at least two frames: add labeled sentences"
+            )
+        shown = ", ".join(map(str, files[:3])) + (f" and {len(files) - 3} more files" if len(files) > 3 else "")
         raise CorpusError(
-            f"the corpus has only one frame ({only!r}); a classifier needs at least two frames: "
-            "add labeled sentences of another frame"
+            f"{shown}: the corpus has only one frame ({only.label!r}); a classifier needs at least two "
+            "frames: add labeled sentences of another frame"
         )
     return Corpus(
         sentences=tuple(sentences),
@@ -166,6 +173,13 @@ def check_trainable(corpus: Corpus, min_per_frame: int, why: str) -> None:
 
 
 def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Spreadsheet programs export "Unicode text" as UTF-16 with a byte-order mark.
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CorpusError(f"{path}: not valid UTF-16 despite its byte-order mark; re-save it as UTF-8") from None
+        return _check_nul(path, text)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -173,6 +187,10 @@ def _decode(path: Path, data: bytes) -> str:
         raise CorpusError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8"
         ) from None
+    return _check_nul(path, text)
+
+
+def _check_nul(path: Path, text: str) -> str:
     if "\0" in text:
         line = text.count("\n", 0, text.index("\0")) + 1
         raise CorpusError(f"{path}:{line}: contains NUL bytes, so it is not a text corpus; check the file")
@@ -227,13 +245,16 @@ def _parse_delimited(path: Path, text: str, columns: Columns, delimiter: str) ->
 
 
 def _parse_jsonl(path: Path, text: str, columns: Columns) -> Iterator[LabeledSentence]:
-    for number, raw in enumerate(text.splitlines(), 1):
+    # Split on \n only: JSON strings may hold raw U+2028, U+0085 and the like, which splitlines() breaks on.
+    for number, raw in enumerate(text.split("\n"), 1):
         if not raw.strip():
             continue
         try:
             record = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{path}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
+        except RecursionError:
+            raise CorpusError(f"{path}:{number}: JSON nested too deeply; each line must be one JSON object") from None
         if not isinstance(record, dict):
             raise CorpusError(f"{path}:{number}: a JSON {type(record).__name__}, expected an object with text and label")
         if columns.text not in record:

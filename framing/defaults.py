@@ -27,6 +27,9 @@ C = 10.0
 MAX_ITER = 2000
 CLASS_WEIGHT = "balanced"
 
+#: Model files larger than this are refused unread (a 150k-term model is about 20 MB).
+MAX_MODEL_BYTES = 2 * 1024**3
+
 #: Segmentation: sentences longer than this are split (bounded time and memory).
 MAX_SENTENCE_CHARS = 2000
 
@@ -38,3 +41,16 @@ ID_FIELD = "id"
 
 #: Evaluation.
 BOOTSTRAP_SAMPLES = 1000
+#: With fewer documents than this, intervals resample sentences (too few documents to resample).
+MIN_BOOTSTRAP_DOCUMENTS = 10
+CONFIDENCE_LEVEL = 0.95
+CALIBRATION_BINS = 10
+COVERAGE_THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CONFUSED_PAIRS = 5
+PAIR_EXAMPLES = 3
+TOP_NGRAMS = 10
+LEARNING_CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
+ERRORS_SUFFIXES = (".csv", ".jsonl")
+
+#: Explanations: n-grams shown on each side (toward the frame, toward the runner-up).
+EXPLAIN_TOP = 5

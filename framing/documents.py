@@ -92,7 +92,12 @@ def find_text_files(folder: Path, warn: Warn | None = None) -> Iterator[Path]:
                 if entry.is_dir():
                     yield from walk(path)
                 elif entry.name.endswith(".txt"):
-                    yield path
+                    if entry.is_file():
+                        yield path
+                    elif warn:
+                        # A FIFO or device would block or never end; a dangling link cannot be read.
+                        kind = "broken symlink" if entry.is_symlink() and not path.exists() else "not a regular file"
+                        warn(f"{path}: {kind}; skipped")
             except OSError as exc:
                 if warn:
                     warn(f"{path}: cannot open ({exc.strerror}); skipped")
@@ -113,7 +118,7 @@ def read_documents(
     for raw in paths:
         if raw == "-":
             data = stdin() if stdin else sys.stdin.buffer.read()
-            yield DocumentText("-", decode_text(data, "<stdin>", warn, encoding), None)
+            yield _report_empty(DocumentText("-", decode_text(data, "<stdin>", warn, encoding), None), "<stdin>", warn)
             continue
         path = Path(raw)
         if path.is_dir():
@@ -153,7 +158,15 @@ def _read_text_file(path: Path, warn: Warn | None, encoding: str | None, strict:
         if warn:
             warn(f"{path}: binary file (contains NUL bytes); skipped")
         return None
-    return DocumentText(str(path), decode_text(data, str(path), warn, encoding), str(path))
+    document = DocumentText(str(path), decode_text(data, str(path), warn, encoding), str(path))
+    return _report_empty(document, str(path), warn)
+
+
+def _report_empty(document: DocumentText, where: str, warn: Warn | None) -> DocumentText:
+    """Empty documents are still classified (zero sentences, zero proportions), but said out loud."""
+    if warn and not document.text.strip():
+        warn(f"{where}: empty document (no text); it has zero sentences")
+    return document
 
 
 def _read_jsonl(
@@ -162,20 +175,24 @@ def _read_jsonl(
     data = _read_bytes(path, True, warn)
     assert data is not None
     text = decode_text(data, str(path), warn, encoding)
-    for number, line in enumerate(text.splitlines(), 1):
+    # Split on \n only: JSON strings may hold raw U+2028, U+0085 and the like, which splitlines() breaks on.
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
+        except RecursionError:
+            raise InputError(f"{path}:{number}: JSON nested too deeply; each line must be one JSON object") from None
         if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
             raise InputError(
                 f"{path}:{number}: no string field {text_field!r}; name the text field with --text-field"
             )
         doc_id = record.get(id_field)
-        yield DocumentText(
+        document = DocumentText(
             str(doc_id) if doc_id is not None else f"{path}:{number}",
             record[text_field],
             str(path),
         )
+        yield _report_empty(document, f"{path}:{number}", warn)

@@ -18,7 +18,7 @@ import numpy as np
 from . import __version__, defaults
 from .atomic import atomic_write
 from .codebook import Codebook, codebook_from_dict, codebook_from_labels
-from .errors import ModelError
+from .errors import CodebookError, ModelError
 
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
@@ -30,6 +30,13 @@ _META = "meta.json"
 _CHECKSUM = "checksum.sha256"
 # Fixed zip timestamps keep the file bytes a function of the model alone.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# The zip comment, the file's last bytes, is the hex sha256 of every byte before it, so a flipped
+# byte anywhere (headers included, which zipfile does not check) is caught before parsing.
+_DIGEST_CHARS = 64
+# A framing model has a dozen members; more means it was not written by framing.
+_MAX_MEMBERS = 64
+_NPY_KINDS = "fiub"
+_REDO = "retrain or copy it again"
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,14 @@ class FramingModel:
         """Read a model file. Nothing from the file is unpickled or executed."""
         path = Path(path)
         try:
+            if path.is_file() and path.stat().st_size > defaults.MAX_MODEL_BYTES:
+                raise ModelError(
+                    f"{path}: {path.stat().st_size} bytes is too large for a framing model "
+                    f"(at most {defaults.MAX_MODEL_BYTES}); check the path"
+                )
+            if path.exists() and not path.is_file() and not path.is_dir():
+                # A FIFO or device would block or never end.
+                raise ModelError(f"{path}: not a regular file; pass the model file itself")
             data = path.read_bytes()
         except FileNotFoundError:
             raise ModelError(f"{path}: no such model file; train one with `framing train` or check the path") from None
@@ -237,8 +252,10 @@ class FramingModel:
             return cls._rebuild(meta, arrays)
         except ModelError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ModelError(f"{where}: the model file is inconsistent ({exc}); retrain it with `framing train`") from None
+        except CodebookError as exc:
+            raise ModelError(f"{where}: the model's codebook is invalid ({exc}); retrain the model") from None
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            raise ModelError(f"{where}: the model file is inconsistent ({exc}); retrain with `framing train`") from None
 
     @classmethod
     def _rebuild(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> FramingModel:
@@ -246,6 +263,9 @@ class FramingModel:
         from sklearn.pipeline import FeatureUnion
 
         config = ModelConfig.from_dict(meta["config"])
+        for ngrams in (config.word_ngrams, config.char_ngrams):
+            if len(ngrams) != 2 or not all(type(n) is int for n in ngrams) or not 1 <= ngrams[0] <= ngrams[1] <= 16:
+                raise ValueError(f"n-gram range {ngrams!r} is not a pair of small positive integers")
         params = _tfidf_params(config)
         blocks = []
         n_features = 0
@@ -253,9 +273,9 @@ class FramingModel:
             name = block["name"]
             if block.get("kind") != "tfidf" or name not in params:
                 raise ModelError(f"feature block {name!r} of kind {block.get('kind')!r} is not supported")
-            raw = arrays[f"{name}.terms"].tobytes().decode("utf-8")
+            raw = _checked(arrays[f"{name}.terms"], f"{name}.terms", "u").tobytes().decode("utf-8")
             terms = raw.split("\n") if raw else []
-            idf = arrays[f"{name}.idf"]
+            idf = _checked(arrays[f"{name}.idf"], f"{name}.idf", "f")
             if len(terms) != len(idf) or len(set(terms)) != len(terms):
                 raise ValueError(f"block {name!r} has {len(terms)} terms for {len(idf)} weights")
             vectorizer = TfidfVectorizer(
@@ -268,23 +288,40 @@ class FramingModel:
             vectorizer.idf_ = idf
             blocks.append((name, vectorizer))
             n_features += len(terms)
-        classes = [str(c) for c in meta["classes"]]
-        coef, intercept = arrays["coef"], arrays["intercept"]
+        classes = meta["classes"]
+        if not isinstance(classes, list) or len(classes) < 2 or len(set(classes)) != len(classes):
+            raise ValueError("'classes' must list at least two distinct frames")
+        if not all(isinstance(c, str) and c for c in classes):
+            raise ValueError("frame ids must be non-empty strings")
+        coef, intercept = _checked(arrays["coef"], "coef", "f"), _checked(arrays["intercept"], "intercept", "f")
         rows = 1 if len(classes) == 2 else len(classes)
         if coef.shape != (rows, n_features) or intercept.shape != (rows,):
             raise ValueError(f"weights of shape {coef.shape} do not match {len(classes)} frames and {n_features} features")
+        positive, threshold = meta.get("positive"), meta.get("threshold")
+        if (positive is None) != (threshold is None):
+            raise ValueError("a decision threshold needs its frame, and a frame its threshold")
+        if positive is not None and (len(classes) != 2 or type(positive) is not int or positive not in (0, 1)):
+            raise ValueError(f"threshold frame {positive!r} is not one of the two frames")
+        if threshold is not None and (type(threshold) not in (int, float) or not 0 <= threshold <= 1):
+            raise ValueError(f"threshold {threshold!r} is not a probability")
         model = cls(config=config)
         model.features_ = FeatureUnion(blocks)
         model.coef_, model.intercept_ = coef, intercept
         model.classes_ = np.asarray(classes, dtype=object)
-        model.positive_ = meta.get("positive")
-        threshold = meta.get("threshold")
+        model.positive_ = positive
         model.threshold_ = None if threshold is None else float(threshold)
         codebook = codebook_from_dict(meta["codebook"])
         model.codebook_ = codebook.restricted_to(
             [f for f in codebook.ids if f in classes] + [c for c in classes if c not in codebook.ids]
         )
-        model.info_ = dict(meta.get("info") or {})
+        info = meta.get("info") or {}
+        if not isinstance(info, dict):
+            raise ValueError("'info' must be an object")
+        model.info_ = info
+        # A model that cannot score a sentence is broken; find out now, not mid-run.
+        probe = model.predict_proba(["Probe sentence, 2020."])
+        if probe.shape != (1, len(classes)) or not np.isfinite(probe).all():
+            raise ValueError("the model does not produce probabilities")
         return model
 
     def describe(self) -> dict[str, Any]:
@@ -347,7 +384,9 @@ def _pack(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for name, payload in members.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=_ZIP_DATE), payload)
-    return out.getvalue()
+        archive.comment = b"0" * _DIGEST_CHARS
+    body = out.getvalue()[:-_DIGEST_CHARS]
+    return body + hashlib.sha256(body).hexdigest().encode("ascii")
 
 
 def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -359,15 +398,32 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
         raise ModelError(f"{not_model} (it looks like a pickle, which framing never loads); {fix}")
     if not data.startswith(b"PK\x03\x04"):
         raise ModelError(f"{not_model}; {fix}")
+    body, trailer = data[:-_DIGEST_CHARS], data[-_DIGEST_CHARS:]
+    if len(data) <= _DIGEST_CHARS or hashlib.sha256(body).hexdigest().encode("ascii") != trailer:
+        meta, comment = _peek_meta(data)
+        _check_version(meta, where)
+        if meta is not None and meta.get("format") == FORMAT_NAME and comment == b"":
+            raise ModelError(f"{where}: written by an early test version of framing (no file checksum); retrain it")
+        if not _is_zip_with_meta(data):
+            raise ModelError(f"{not_model} (a zip file without framing metadata); {fix}")
+        raise ModelError(f"{where}: the model file is damaged or truncated (checksum mismatch); {_REDO}")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
             if _META not in names or _CHECKSUM not in names:
                 raise ModelError(f"{not_model} (a zip file without framing metadata); {fix}")
+            if len(infos) > _MAX_MEMBERS or len(set(names)) != len(names):
+                raise ModelError(f"{not_model} (unexpected zip members); {fix}")
+            for info in infos:
+                # framing stores members uncompressed: a compressed one could be a zip bomb.
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
+                    raise ModelError(f"{not_model} (compressed or oversized member {info.filename!r}); {fix}")
             members = {name: archive.read(name) for name in names}
     except ModelError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, KeyError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, KeyError,
+            NotImplementedError, RuntimeError) as exc:
         raise ModelError(f"{where}: the model file is damaged or truncated ({exc}); retrain or copy it again") from None
     expected = members.pop(_CHECKSUM).decode("ascii", "replace").strip()
     digest = hashlib.sha256()
@@ -377,22 +433,83 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
         raise ModelError(f"{where}: the model file is damaged (checksum mismatch); retrain or copy it again")
     try:
         meta = json.loads(members.pop(_META).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelError(f"{where}: the model metadata is damaged; retrain or copy it again") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelError(f"{not_model}; {fix}")
-    version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
-        raise ModelError(
-            f"{where}: model format version {version} is not supported by framing {__version__} "
-            f"(it reads version {FORMAT_VERSION}); upgrade framing or retrain the model"
-        )
+    _check_version(meta, where)
     arrays: dict[str, np.ndarray] = {}
     for name, payload in members.items():
         if not name.endswith(".npy"):
             continue
         try:
-            arrays[name[:-4]] = np.lib.format.read_array(io.BytesIO(payload), allow_pickle=False)
+            arrays[name[:-4]] = _read_npy(payload)
         except ValueError as exc:
             raise ModelError(f"{where}: array {name} cannot be read safely ({exc}); retrain the model") from None
     return meta, arrays
+
+
+def _check_version(meta: dict[str, Any] | None, where: str) -> None:
+    if meta is None or meta.get("format") != FORMAT_NAME:
+        return
+    version = meta.get("format_version")
+    if type(version) is not int or version > FORMAT_VERSION or version < 1:
+        raise ModelError(
+            f"{where}: model format version {version} is not supported by framing {__version__} "
+            f"(it reads version {FORMAT_VERSION}); upgrade framing or retrain the model"
+        )
+
+
+def _peek_meta(data: bytes) -> tuple[dict[str, Any] | None, bytes]:
+    """Best-effort read of the metadata and zip comment of a file that failed its checksum."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(_META)
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
+                return None, archive.comment
+            meta = json.loads(archive.read(info).decode("utf-8"))
+            comment = archive.comment
+    except Exception:  # any failure just means "damaged", which the caller reports
+        return None, b"?"
+    return (meta if isinstance(meta, dict) else None), comment
+
+
+def _is_zip_with_meta(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _META in archive.namelist()
+    except Exception:  # an unreadable zip is a damaged model file
+        return True
+
+
+def _read_npy(payload: bytes) -> np.ndarray:
+    """Parse a .npy member without numpy's reader, which allocates the declared shape up front."""
+    stream = io.BytesIO(payload)
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject or dtype.kind not in _NPY_KINDS:
+        raise ValueError(f"unsupported dtype {dtype}")
+    count = 1
+    for n in shape:
+        count *= n
+    offset = stream.tell()
+    if min(shape, default=1) < 0 or count * dtype.itemsize != len(payload) - offset:
+        raise ValueError(f"shape {shape} does not match {len(payload) - offset} bytes of data")
+    array = np.frombuffer(payload, dtype=dtype, count=count, offset=offset).copy()
+    return array.reshape(shape[::-1]).T if fortran else array.reshape(shape)
+
+
+def _checked(array: np.ndarray, name: str, kind: str) -> np.ndarray:
+    """Refuse arrays of the wrong kind, and weights that are NaN or infinite."""
+    if array.dtype.kind != kind:
+        raise ValueError(f"array {name} has dtype {array.dtype}")
+    if kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"array {name} holds NaN or infinite values")
+    if kind == "u" and array.ndim != 1:
+        raise ValueError(f"array {name} is not one-dimensional")
+    return array

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .classify import Document
+    from .explain import Explanation
     from .metrics import EvaluationReport
     from .model import FramingModel
+    from .quantify import AggregateEstimate
 
 BAR_WIDTH = 30
 CSV_COLUMNS = ("document", "index", "start", "end", "frame", "confidence", "text")
@@ -47,8 +49,10 @@ def _style(codebook: Codebook | None, frame: str) -> str:
 
 
 # -- classify ----------------------------------------------------------------------------------
-def render_document(console: Console, document: Document, model: FramingModel) -> None:
-    """One document: a table of its sentences, then its frame proportions as bars."""
+def render_document(
+    console: Console, document: Document, model: FramingModel, explanations: list[Explanation] | None = None
+) -> None:
+    """One document: a table of its sentences (with why, if explained), then its frame proportions."""
     from rich.table import Table
 
     codebook = model.codebook_
@@ -57,12 +61,15 @@ def render_document(console: Console, document: Document, model: FramingModel) -
     table.add_column("frame", no_wrap=True)
     table.add_column("conf", justify="right")
     table.add_column("sentence", overflow="fold")
-    for sentence in document.sentences:
+    if explanations is not None:
+        table.add_column("why: n-grams toward the frame | toward the runner-up", overflow="fold")
+    for i, sentence in enumerate(document.sentences):
         table.add_row(
             str(sentence.index + 1),
             f"[{_style(codebook, sentence.frame)}]{sentence.frame}[/]",
             f"{sentence.confidence:.2f}",
             sentence.text,
+            *([explanation_summary(explanations[i])] if explanations is not None else []),
         )
     console.print(table)
     render_proportions(console, document.proportions, model.codebook_, "Frame proportions")
@@ -118,16 +125,27 @@ def render_evaluation(console: Console, report: EvaluationReport, codebook: Code
     from rich.table import Table
 
     console.print(f"[bold]Evaluation[/] ({report.method}, {report.n} sentences)")
+    intervals = report.extras.get("intervals")
     head = Table(box=None, pad_edge=False)
     head.add_column("")
     head.add_column("model", justify="right")
+    if intervals:
+        head.add_column(f"{intervals['level']:.0%} interval", justify="right")
     head.add_column(f"baseline: always {report.baseline.frame}", justify="right")
-    head.add_row("accuracy", f"{report.accuracy:.3f}", f"{report.baseline.accuracy:.3f}")
-    head.add_row("macro-F1", f"{report.macro_f1:.3f}", f"{report.baseline.macro_f1:.3f}")
+    for name, value, key, base in (
+        ("accuracy", report.accuracy, "accuracy", report.baseline.accuracy),
+        ("macro-F1", report.macro_f1, "macro_f1", report.baseline.macro_f1),
+    ):
+        head.add_row(name, f"{value:.3f}", *([_interval(intervals[key])] if intervals else []), f"{base:.3f}")
     console.print(head)
+    if intervals:
+        console.print(
+            f"[dim]intervals: {intervals['bootstrap_samples']} bootstrap resamples of "
+            f"{intervals['n_units']} {intervals['resampled']}[/]"
+        )
     console.print()
     per = Table(title="Per frame", title_justify="left")
-    for name in ("frame", "precision", "recall", "F1", "support", "predicted"):
+    for name in ("frame", "precision", "recall", "F1", *(["F1 interval"] if intervals else []), "support", "predicted"):
         per.add_column(name, justify="left" if name == "frame" else "right")
     for frame, score in report.per_frame.items():
         per.add_row(
@@ -135,6 +153,7 @@ def render_evaluation(console: Console, report: EvaluationReport, codebook: Code
             _fmt(score.precision),
             _fmt(score.recall),
             _fmt(score.f1),
+            *([_interval(intervals["per_frame_f1"].get(frame))] if intervals else []),
             str(score.support),
             str(score.predicted),
         )
@@ -148,6 +167,7 @@ def render_evaluation(console: Console, report: EvaluationReport, codebook: Code
         cells = [f"[bold]{v}[/]" if i == report.labels.index(label) else (str(v) if v else "[dim]0[/]") for i, v in enumerate(row)]
         matrix.add_row(label, *cells)
     console.print(matrix)
+    render_evaluation_details(console, report, codebook)
     for note in report.undefined:
         console.print(f"[yellow]undefined:[/] {note}")
 
@@ -205,3 +225,291 @@ def render_frames(console: Console, codebook: Codebook) -> None:
     console.print(table)
     if codebook.precedence:
         console.print("When two frames apply: " + " > ".join(codebook.precedence))
+
+
+# -- evaluation details, corpus proportions, explanations -------------------------------------
+def _interval(bounds: list[float | None] | None, digits: int = 3, percent: bool = False) -> str:
+    # "\\[" keeps rich from reading the bracket as markup.
+    if not bounds or bounds[0] is None or bounds[1] is None:
+        return "undefined"
+    if percent:
+        return f"\\[{bounds[0] * 100:.1f}, {bounds[1] * 100:.1f}]"
+    return f"\\[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
+
+
+def render_evaluation_details(console: Console, report: EvaluationReport, codebook: Codebook | None = None) -> None:
+    """Everything beyond the headline scores that the report's ``extras`` hold."""
+    extras = report.extras
+    for key, render in (
+        ("calibration", _render_calibration),
+        ("coverage", _render_coverage),
+        ("confused_pairs", _render_confused_pairs),
+        ("top_ngrams", _render_top_ngrams),
+        ("per_source", _render_per_source),
+        ("documents", _render_document_level),
+        ("learning_curve", _render_learning_curve),
+    ):
+        if key in extras:
+            render(console, extras[key], codebook)
+    errors = extras.get("errors")
+    if errors:
+        console.print(f"{errors['n']} misclassified sentences written to {errors['file']}")
+
+
+def _render_calibration(console: Console, calibration: dict[str, Any], codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    console.print(
+        f"[bold]Calibration[/]: expected calibration error {calibration['ece']:.3f} "
+        f"{_interval(calibration['ece_interval'])}, Brier score {calibration['brier']:.3f} "
+        f"{_interval(calibration['brier_interval'])} ({calibration['brier_scale']})"
+    )
+    table = Table(title="Reliability: confidence of the predicted frame vs how often it is right", title_justify="left")
+    for name in ("confidence", "sentences", "mean confidence", "accuracy", "accuracy − confidence"):
+        table.add_column(name, justify="left" if name == "confidence" else "right")
+    for row in calibration["bins"]:
+        if not row["n"]:
+            continue
+        gap = row["accuracy"] - row["confidence"]
+        table.add_row(
+            f"{row['low']:.1f}–{row['high']:.1f}",
+            str(row["n"]),
+            f"{row['confidence']:.3f}",
+            f"{row['accuracy']:.3f}",
+            f"[{'red' if abs(gap) > 0.1 else 'default'}]{gap:+.3f}[/]",
+        )
+    console.print(table)
+
+
+def _render_coverage(console: Console, rows: list[dict[str, Any]], codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    table = Table(title="Choosing --min-confidence (sentences below it become 'unclassified')", title_justify="left")
+    for name in ("--min-confidence", "sentences kept", "coverage", "accuracy", "macro-F1"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(
+            f"{row['min_confidence']:.1f}",
+            str(row["n"]),
+            f"{row['coverage']:.1%}",
+            _fmt(row["accuracy"]),
+            _fmt(row["macro_f1"]),
+        )
+    console.print(table)
+
+
+def _render_confused_pairs(console: Console, pairs: list[dict[str, Any]], codebook: Codebook | None) -> None:
+    if not pairs:
+        console.print("[bold]Most confused frames[/]: none, every sentence was classified correctly")
+        return
+    console.print("[bold]Most confused frames[/] (gold → predicted), with the most confident mistakes")
+    for pair in pairs:
+        console.print(
+            f"  [{_style(codebook, pair['gold'])}]{pair['gold']}[/] → [{_style(codebook, pair['predicted'])}]"
+            f"{pair['predicted']}[/]: {pair['count']} sentences ({pair['share_of_gold']:.1%} of {pair['gold']})"
+        )
+        for example in pair["examples"]:
+            console.print(f"      [dim]{example['confidence']:.2f}[/] {example['text']}", overflow="fold")
+    console.print()
+
+
+def _render_top_ngrams(console: Console, top: dict[str, Any], codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Word n-grams that weigh most for each frame ({top['from']})", title_justify="left")
+    table.add_column("frame", no_wrap=True)
+    table.add_column("n-grams (weight)", overflow="fold")
+    for frame, kinds in top["frames"].items():
+        words: list[dict[str, Any]] = kinds.get("word") or next(iter(kinds.values()), [])
+        shown = ", ".join(f"{item['ngram']} ({item['weight']:.2f})" for item in words[:8])
+        table.add_row(f"[{_style(codebook, frame)}]{frame}[/]", shown or "-")
+    console.print(table)
+
+
+def _render_per_source(console: Console, rows: list[dict[str, Any]] | None, codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    if rows is None:
+        console.print("[bold]Per source[/]: not available (the corpus has no source column)")
+        return
+    table = Table(title="Per source", title_justify="left")
+    for name in ("source", "sentences", "documents", "accuracy", "95% interval", "macro-F1", "95% interval "):
+        table.add_column(name, justify="left" if name == "source" else "right")
+    for row in rows:
+        table.add_row(
+            row["source"],
+            str(row["n"]),
+            "-" if row["n_documents"] is None else str(row["n_documents"]),
+            f"{row['accuracy']:.3f}",
+            _interval(row["accuracy_interval"]),
+            f"{row['macro_f1']:.3f}",
+            _interval(row["macro_f1_interval"]),
+        )
+    console.print(table)
+
+
+def _render_document_level(console: Console, docs: dict[str, Any] | None, codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    if docs is None:
+        console.print("[bold]Document level[/]: not available (the corpus has no doc_id column)")
+        return
+    console.print(
+        f"[bold]Document level[/] ({docs['n_documents']} documents): mean absolute error of each document's "
+        f"predicted frame proportions, {docs['mae_overall']:.3f} {_interval(docs['mae_overall_interval'])} overall"
+    )
+    if docs["n_sentences_without_doc_id"]:
+        console.print(f"  ({docs['n_sentences_without_doc_id']} sentences without doc_id left out)")
+    table = Table(box=None, pad_edge=False)
+    table.add_column("frame")
+    table.add_column("MAE", justify="right")
+    table.add_column("95% interval", justify="right")
+    for frame, value in docs["mae"].items():
+        table.add_row(f"[{_style(codebook, frame)}]{frame}[/]", f"{value:.3f}", _interval(docs["mae_interval"][frame]))
+    console.print(table)
+    worst = sorted(docs["documents"], key=lambda d: -d["mae"])[:5]
+    if worst:
+        table = Table(title="Documents whose proportions are furthest off", title_justify="left")
+        table.add_column("doc_id")
+        table.add_column("sentences", justify="right")
+        table.add_column("MAE", justify="right")
+        table.add_column("largest gaps (gold → predicted)", overflow="fold")
+        for doc in worst:
+            gaps = sorted(doc["gold"], key=lambda f: -abs(doc["gold"][f] - doc["predicted"][f]))[:2]
+            shown = ", ".join(f"{f} {doc['gold'][f]:.0%} → {doc['predicted'][f]:.0%}" for f in gaps)
+            table.add_row(doc["doc_id"], str(doc["n"]), f"{doc['mae']:.3f}", shown)
+        console.print(table)
+
+
+def _render_learning_curve(console: Console, curve: dict[str, Any] | None, codebook: Codebook | None) -> None:
+    from rich.table import Table
+
+    if curve is None:
+        return
+    table = Table(title=f"Learning curve ({curve['on']})", title_justify="left")
+    for name in ("training data", "sentences", "accuracy", "macro-F1", "95% interval", ""):
+        table.add_column(name, justify="left" if name == "" else "right")
+    for point in curve["points"]:
+        table.add_row(
+            f"{point['fraction']:.0%}",
+            f"{point['n_train']:.0f}",
+            f"{point['accuracy']:.3f}",
+            f"{point['macro_f1']:.3f}",
+            _interval(point["macro_f1_interval"]),
+            _bar(point["macro_f1"], 20),
+        )
+    console.print(table)
+    points = curve["points"]
+    if len(points) >= 2:
+        gain = points[-1]["macro_f1"] - points[-2]["macro_f1"]
+        console.print(
+            f"macro-F1 went {'up' if gain >= 0 else 'down'} {abs(gain):.3f} over the last "
+            f"{points[-1]['fraction'] - points[-2]['fraction']:.0%} of the data: "
+            + ("labeling more is likely to help" if gain > 0.01 else "more labels of the same kind may help little")
+        )
+
+
+def render_aggregate(console: Console, estimate: AggregateEstimate, codebook: Codebook | None = None) -> None:
+    """Corpus-level proportions by each method, with intervals; which is which is spelled out."""
+    from rich.table import Table
+
+    level = f"{estimate.level:.0%}"
+    console.print(
+        f"[bold]Frame proportions over {estimate.n_documents} document{'' if estimate.n_documents == 1 else 's'}[/] "
+        f"({estimate.n_sentences} sentences)"
+    )
+    console.print(
+        f"[dim]share \\[{level} interval, %]: {estimate.samples} bootstrap resamples of the {estimate.resampled}[/]"
+    )
+    short = {"classify_and_count": "counted", "adjusted": "adjusted (ACC)", "probabilistic_adjusted": "adjusted (PACC)"}
+    table = Table(box=None, pad_edge=False)
+    table.add_column("frame", no_wrap=True)
+    for item in estimate.estimates:
+        table.add_column(short.get(item.method, item.method), justify="right", no_wrap=True)
+    for frame in estimate.frames:
+        cells = [
+            f"{item.proportions[frame]:5.1%} {_interval(item.intervals[frame].to_list(), percent=True)}"
+            for item in estimate.estimates
+        ]
+        table.add_row(f"[{_style(codebook, frame)}]{frame}[/]", *cells)
+    console.print(table)
+    for item in estimate.estimates:
+        console.print(f"  [dim]{item.label}[/]")
+    for note in estimate.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def render_explanations(
+    console: Console, explanations: Iterable[Explanation], codebook: Codebook | None = None
+) -> None:
+    """Per sentence: its frame, the runner-up, and the n-grams that pushed each way."""
+    from rich.table import Table
+
+    for explanation in explanations:
+        frame, other = explanation.frame, explanation.runner_up
+        console.print(f"[bold]{explanation.text}[/]", overflow="fold")
+        console.print(
+            f"  → [{_style(codebook, frame)}]{frame}[/] ({explanation.confidence:.2f}); runner-up "
+            f"[{_style(codebook, other)}]{other}[/] ({explanation.runner_up_confidence:.2f}); "
+            f"log-odds {explanation.margin:+.2f} = n-grams {explanation.margin - explanation.bias:+.2f} "
+            f"+ bias {explanation.bias:+.2f}"
+        )
+        table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 4))
+        table.add_column(f"toward {frame}")
+        table.add_column("weight", justify="right")
+        table.add_column(f"toward {other}")
+        table.add_column("weight", justify="right")
+        for i in range(max(len(explanation.toward), len(explanation.away))):
+            row = []
+            for side in (explanation.toward, explanation.away):
+                if i < len(side):
+                    row += [_ngram(side[i].ngram, side[i].kind), f"{side[i].weight:+.3f}"]
+                else:
+                    row += ["", ""]
+            table.add_row(*row)
+        console.print(table)
+        console.print()
+
+
+def _ngram(ngram: str, kind: str) -> str:
+    from rich.markup import escape
+
+    # Character n-grams carry their spaces, which matter: show them quoted.
+    return escape(ngram) if kind == "word" else f"[dim]{kind}[/] {escape(repr(ngram))}"
+
+
+def explanation_summary(explanation: Explanation, top: int = 3) -> str:
+    """A compact one-line form for tables: +n-grams toward the frame, −n-grams toward the runner-up."""
+    from rich.markup import escape
+
+    def shown(ngram: str, kind: str) -> str:
+        return escape(ngram if kind == "word" else repr(ngram))
+
+    toward = ", ".join(f"+{shown(c.ngram, c.kind)}" for c in explanation.toward[:top])
+    away = ", ".join(f"−{shown(c.ngram, c.kind)}" for c in explanation.away[:top])
+    return f"{toward} | vs {explanation.runner_up}: {away}" if away else toward
+
+
+def explained_document_record(document: Document, explanations: list[Explanation]) -> dict[str, Any]:
+    """A document's record with each sentence's explanation under ``explanation``."""
+    record = document_record(document)
+    for sentence, explanation in zip(record["sentences"], explanations, strict=True):
+        sentence["explanation"] = {k: v for k, v in explanation.to_dict().items() if k != "text"}
+    return record
+
+
+def explained_documents_json(pairs: Iterable[tuple[Document, list[Explanation]]], model: FramingModel) -> str:
+    records = [explained_document_record(d, e) for d, e in pairs]
+    return to_json({"model": model.describe(), "documents": records})
+
+
+def explained_document_jsonl(document: Document, explanations: list[Explanation]) -> str:
+    return json.dumps(explained_document_record(document, explanations), ensure_ascii=False, allow_nan=False)
+
+
+def aggregate_json(estimate: AggregateEstimate, model: FramingModel) -> str:
+    return to_json({"model": model.describe(), "aggregate": estimate.to_dict()})
+
+
+def explanations_json(explanations: Iterable[Explanation], model: FramingModel) -> str:
+    return to_json({"model": model.describe(), "sentences": [e.to_dict() for e in explanations]})

@@ -45,8 +45,11 @@ _SCAN = re.compile(
     rf"|(?<![{_TERM}].)(?P<tail>[{_TERM}]*+)[{_CLOSE}]*+(?P<ws>[^\S{_BR}]++)"
     rf"(?=(?P<q>[{_QUOTE}]*+)(?P<word>\w*+)))"
 )
+# Groups by number: cheaper than by name in the per-candidate code.
 _TAIL, _WS, _Q, _WORD = 1, 2, 3, 4
 _NON_SPACE = re.compile(r"\S")
+# The first character of the word after the next same-line whitespace.
+_FOLLOWING_WORD = re.compile(rf"[^\S{_BR}]+[{_QUOTE}]*(\S)")
 # Matched from a piece's second character: greedy, so it ends just after the last whitespace.
 _LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 # Initialisms written with inner periods: U.S, U.N, e.g, a.m, J.R.R (the final period is the candidate).
@@ -55,16 +58,21 @@ _INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 # How an abbreviation before a period decides whether the sentence ends there.
 _NEVER = 0  # titles and the like: always followed by more of the same sentence
 _UNLESS_STARTER = 1  # may end a sentence: split only before a word that clearly starts one
-_UNLESS_NUMBER = 2  # "No. 5", "Vol. 3": split as an ordinary word unless a number follows
+_UNLESS_NUMBER = 2  # "No. 5", "Art. 3": split as an ordinary word unless a number follows
+_UNLESS_TIME = 3  # "a.m.", "p.m.": split before a capital unless a day or time zone follows
 
 _ABBREVIATIONS: dict[str, int] = {}
 
 
+def _words(spec: str) -> frozenset[str]:
+    return frozenset(spec.split())
+
+
 def _add(kind: int, words: str) -> None:
     for word in words.split():
-        # Scraped text capitalises freely (headlines, sentence starts), so accept the
-        # spelling given plus its capitalised and all-capital forms.
-        for form in (word, word[:1].upper() + word[1:], word.upper()):
+        # A sentence may open with "Vs." or "E.g."; all-capital forms are left out because
+        # they collide with acronyms that do end sentences ("the FT.", "has MS.", "the SEC.").
+        for form in (word, word[:1].upper() + word[1:]):
             _ABBREVIATIONS.setdefault(form, kind)
 
 
@@ -76,17 +84,24 @@ _add(
 )
 _add(
     _UNLESS_STARTER,
-    "Jr Sr Inc Co Corp Ltd Bros Plc Ph.D St Ave Blvd Rd "
+    "Jr Sr Inc Co Corp Ltd Bros Plc Ph.D St Ave Blvd Rd Sec Secs Vol Vols Fig Figs Ch pp "
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec al "
     "Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo "
     "Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo",
 )
-_add(_UNLESS_NUMBER, "No Nos Vol Vols Fig Figs Art Ch Sec pp")
+_add(_UNLESS_NUMBER, "No Nos Art")
+_add(_UNLESS_TIME, "a.m p.m A.M P.M")
+# What may follow "a.m." or "p.m." in the same sentence: "at 9 a.m. Tuesday", "5 p.m. ET".
+_TIME_WORDS = _words(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri Sat Sun "
+    "ET EST EDT CT CST CDT MT MST MDT PT PST PDT AKST HST GMT BST UTC CET CEST EET IST JST KST AEST AEDT "
+    "Eastern Central Mountain Pacific Greenwich Moscow Beijing Tokyo"
+)
 
 # Words that clearly open a new sentence. After an ambiguous abbreviation ("U.S.", "Inc.",
-# "Jr.", "a.m.") only these, or an opening quote before a capital, end the sentence: a
-# capitalised word that is not here ("U.S. Army", "Inc. Chief") is read as a continuation.
-_STARTERS = frozenset(
+# "Jr.") only these, or an opening quote before a capital, end the sentence: a capitalised
+# word that is not here ("U.S. Army", "Inc. Chief") is read as a continuation.
+_STARTERS = _words(
     """
     The He She It They We You His Her Its Their Our My Your This That These Those There Here
     Then Now But And Or So Yet Nor In On At By For From With Without To Into After Before During
@@ -96,7 +111,14 @@ _STARTERS = frozenset(
     Tonight Some Many Most Much More Several Few All Both Each Every Either Neither Other Others
     Another One Two Three Four Five Six Seven Eight Nine Ten No Not None Such Even Only Just
     According Despite Among Under Over About Asked Let Please Yes
-    """.split()
+    """
+)
+# Starters that title-case headlines also capitalise mid-line ("U.S. To Withdraw Troops",
+# "U.S. In Talks With Iran"): they start a sentence only before a word that is not capitalised
+# ("the U.S. In 2019, ...", "the U.S. But it ...").
+_WEAK_STARTERS = _words(
+    "To In On At By For From With Without Into After Before During Since Until Over Under About Among "
+    "Despite And But Or Nor As"
 )
 # Single-letter sentence openers; after an initialism they start a sentence only as a whole word.
 _LETTER_STARTERS = frozenset({"A", "I"})
@@ -130,7 +152,7 @@ def _ends_sentence(text: str, m: re.Match[str], sentence_start: int) -> bool:
     if m.start(_WS) > term_end:
         return True  # closing quote or bracket after the period: 'we will leave." Then'
     last_three = text[term_start - 3 : term_start]
-    if last_three.isalpha() and last_three not in _ENDINGS and term_start >= 3:
+    if term_start >= 3 and last_three.isalpha() and last_three not in _ENDINGS:
         return True
     return _after_word(text, m, sentence_start, nxt)
 
@@ -156,14 +178,17 @@ def _after_word(text: str, m: re.Match[str], sentence_start: int, nxt: str) -> b
         elif word.isdigit() and len(word) <= 3:
             # A number opening a sentence ("1. The first point") numbers a list item.
             word_start = term_start - len(raw)
-            lead = text[max(sentence_start, word_start - _WORD_WINDOW) : word_start]
-            return not (lead == "" or lead.isspace()) or word_start - sentence_start > _WORD_WINDOW
+            opens = word_start - sentence_start <= _WORD_WINDOW and not text[sentence_start:word_start].strip()
+            return not opens
         else:
             return True
     if kind == _NEVER:
         return False
     if kind == _UNLESS_NUMBER:
         return not nxt.isdigit()
+    if kind == _UNLESS_TIME:
+        start, end = m.span(_WORD)
+        return nxt.isupper() and (end - start > 12 or text[start:end] not in _TIME_WORDS)
     if m.end(_Q) > m.start(_Q) and nxt.isupper():
         return True  # an opening quote before a capital: 'U.S. "We will ...'
     return _is_starter(text, m, allow_letters=True)
@@ -175,7 +200,12 @@ def _is_starter(text: str, m: re.Match[str], *, allow_letters: bool) -> bool:
     if end - start > 12:
         return False  # longer than any starter word
     word = text[start:end]
-    if word in _STARTERS or (word.isupper() and word.capitalize() in _STARTERS):
+    if word.isupper() and len(word) > 1:
+        word = word.capitalize()
+    if word in _STARTERS:
+        if word in _WEAK_STARTERS:
+            following = _FOLLOWING_WORD.match(text, end)
+            return following is None or not following.group(1).isupper()
         return True
     if allow_letters and word in _LETTER_STARTERS:
         # "U.S. A man said" starts a sentence; "U.S. A-10 jets" does not.
@@ -208,21 +238,37 @@ def _long_pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[Se
 def iter_sentences(text: str, *, max_chars: int = MAX_SENTENCE_CHARS) -> Iterator[Sentence]:
     """Yield the sentences of ``text`` in order, lazily.
 
-    Every line is at least one sentence (headlines, bylines and captions stand alone; \\n,
-    \\r\\n, lone \\r and the other str.splitlines() breaks all count). Within a line a sentence
-    ends at ``.``, ``!``, ``?``, ``‽`` or an ellipsis followed by whitespace, keeping any closing
-    quotes and brackets, except before a lowercase word, after a title ("Mr.", "Gen."), a
-    single-letter initial, or "No." before a number, and after an ellipsis not followed by a
-    capital. The period after an ambiguous abbreviation ("U.S.", "Inc.", "Jr.", "a.m.",
-    "Jan.") ends a sentence only when the next word clearly starts one ("The", "He", "It", ...
-    or an opening quote before a capital): "the U.S. Army" stays whole, "in the U.S. The"
-    splits. A sentence longer than ``max_chars`` is cut into pieces of at most ``max_chars``
-    characters, at the last whitespace that fits, else exactly at ``max_chars``.
+    Rules, in order:
+
+    * Every line break (``\\n``, ``\\r\\n``, a lone ``\\r`` and the other ``str.splitlines()``
+      breaks) ends a sentence, so headlines, bylines and captions stand alone.
+    * Within a line a sentence may end at a run of ``.``, ``!``, ``?``, ``‽`` or ``…``, plus any
+      closing quotes and brackets (which stay with it), followed by whitespace; a period with
+      no whitespace after it (3.5, example.com, v1.2.3) never ends one.
+    * It does not end there when the next word starts lowercase ('"Why?" he asked',
+      "etc. and"), nor after an ellipsis unless a capital follows.
+    * After a single period the word before it decides. Titles and the like ("Mr.", "Gen.",
+      "Sen.", "e.g.", "vs.", "approx.") never end a sentence; "No." and "Art." do unless a
+      number follows; "a.m." and "p.m." do before a capital unless a day or time zone
+      follows. A closing quote or bracket after the period always ends it.
+    * Ambiguous abbreviations ("U.S.", "U.N.", "Inc.", "Jr.", "St.", "Jan.", "Vol.", "Calif.")
+      and single-letter initials end a sentence only when the next word clearly starts one:
+      a pronoun, article or similar ("The", "He", "It", "This", "A", "I"), or, except after an
+      initial, an opening quote before a capital. So "the U.S. Army" and "George W. Bush" stay
+      whole while "in the U.S. The ..." and 'in the U.S. "We ...' split. Prepositions and
+      conjunctions ("In", "To", "But") count only when the word after them is not capitalised,
+      because title-case headlines capitalise them ("U.S. To Withdraw Troops").
+    * A number of up to three digits that opens a sentence ("1. The economy") is a list label.
+
+    A sentence longer than ``max_chars`` is cut into pieces of at most ``max_chars``
+    characters, at the last whitespace that fits, else exactly at ``max_chars``. Time is
+    linear in ``len(text)`` and memory beyond the results is O(``max_chars``).
 
     Raises ValueError if ``max_chars`` is below 1.
     """
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+    # Validated here rather than in the generator, so a bad argument fails at the call.
     return _iter(text, max_chars)
 
 
@@ -240,6 +286,8 @@ def _iter(text: str, max_chars: int) -> Iterator[Sentence]:
             yield from _long_pieces(text, start, end, max_chars)
         elif end > start:
             chunk = text[start:end]
+            # Most spans start at a word and end at punctuation; only those next to line
+            # breaks or blank lines pay for trimming.
             if chunk[0].isspace() or chunk[-1].isspace():
                 stripped = chunk.strip()
                 if stripped:

@@ -1,0 +1,311 @@
+"""Corpus-level frame proportions: classify-and-count, and adjusted for the model's confusion rates.
+
+A raw count of predicted frames is biased whenever the classifier errs unevenly across frames:
+if it calls 20% of ``proxy_war`` sentences ``security_threat``, the count of ``security_threat``
+grows with the amount of ``proxy_war`` coverage. With cross-validated rates R[i, j] =
+P(predicted j | gold i), the observed shares q satisfy q = Rᵀ p for the true shares p, so
+p = (Rᵀ)⁻¹ q (adjusted classify-and-count, ACC); the probabilistic version (PACC) uses mean
+probabilities in place of counts. Solutions are clipped at 0 and renormalised to sum to 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import defaults
+from .bootstrap import Interval, intervals_by_column, resampled_sums
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .classify import Document
+    from .model import FramingModel
+
+COUNTED = "classify_and_count"
+ADJUSTED = "adjusted"
+PROBABILISTIC = "probabilistic_adjusted"
+LABELS = {
+    COUNTED: "classify & count: share of sentences predicted as each frame (raw; biased where errors are uneven)",
+    ADJUSTED: "adjusted classify & count (ACC): the counts corrected for the cross-validated confusion rates",
+    PROBABILISTIC: "probabilistic ACC (PACC): mean probabilities, corrected the same way",
+}
+#: Above this condition number the rates matrix is close to singular and the adjustment unstable.
+ILL_CONDITIONED = 100.0
+
+
+@dataclass(frozen=True)
+class ConfusionRates:
+    """Cross-validated P(predicted j | gold i), hard (decisions) and soft (mean probabilities)."""
+
+    frames: tuple[str, ...]
+    hard: np.ndarray
+    soft: np.ndarray
+    #: Training sentences per gold frame: how precisely each row of rates is known.
+    counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class ProportionEstimate:
+    """Frame proportions by one method, each with a bootstrap interval."""
+
+    method: str
+    proportions: dict[str, float]
+    intervals: dict[str, Interval]
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.method]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "label": self.label,
+            "proportions": self.proportions,
+            "intervals": {frame: interval.to_list() for frame, interval in self.intervals.items()},
+        }
+
+
+@dataclass(frozen=True)
+class AggregateEstimate:
+    """Corpus-level proportions over many documents, by every method the model allows."""
+
+    frames: tuple[str, ...]
+    n_documents: int
+    n_sentences: int
+    estimates: tuple[ProportionEstimate, ...]
+    samples: int
+    level: float
+    notes: tuple[str, ...] = field(default=())
+    #: What the bootstrap resampled: documents, or sentences when there were too few documents.
+    resampled: str = "documents"
+
+    def get(self, method: str) -> ProportionEstimate | None:
+        return next((e for e in self.estimates if e.method == method), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frames": list(self.frames),
+            "n_documents": self.n_documents,
+            "n_sentences": self.n_sentences,
+            "interval": {
+                "level": self.level,
+                "bootstrap_samples": self.samples,
+                "resampled": f"{self.resampled} (adjusted methods: also the confusion rates)",
+            },
+            "estimates": {e.method: e.to_dict() for e in self.estimates},
+            "notes": list(self.notes),
+        }
+
+
+def adjust(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Solve observed = ratesᵀ · p for p, clip at 0 and renormalise; works on stacks of both.
+
+    ``observed`` is (..., k) and ``rates`` (..., k, k) with rows = gold frames. The least-squares
+    (pseudo-inverse) solution keeps a singular rates matrix from raising; a solution with nothing
+    left after clipping falls back to the observed shares.
+    """
+    observed = np.asarray(observed, dtype=float)
+    solved = (np.linalg.pinv(np.swapaxes(rates, -1, -2)) @ observed[..., None])[..., 0]
+    clipped = np.clip(solved, 0.0, None)
+    total = clipped.sum(axis=-1, keepdims=True)
+    return np.where(total > 0, clipped / np.where(total > 0, total, 1.0), observed)
+
+
+def rates_from_model(model: FramingModel) -> ConfusionRates | str:
+    """The confusion rates that ``framing train`` stored, in ``model.frames`` order, or why there are none."""
+    stored = model.info_.get("cv_rates")
+    if not stored:
+        return (
+            "adjusted estimates unavailable: the model stores no cross-validated confusion rates "
+            "(trained with --cv-folds 0); retrain it with --cv-folds 5"
+        )
+    frames = list(model.frames)
+    if sorted(stored["frames"]) != sorted(frames):
+        return "adjusted estimates unavailable: the stored confusion rates do not match the model's frames; retrain it"
+    order = [list(stored["frames"]).index(f) for f in frames]
+    counts_by_frame = model.info_.get("corpus", {}).get("label_counts") or {}
+    counts = np.asarray([float(counts_by_frame.get(f, 0)) for f in frames])
+    hard = _rows_sum_to_one(np.asarray(stored["hard"], dtype=float)[np.ix_(order, order)])
+    soft = _rows_sum_to_one(np.asarray(stored["soft"], dtype=float)[np.ix_(order, order)])
+    return ConfusionRates(tuple(frames), hard, soft, counts)
+
+
+def _rows_sum_to_one(matrix: np.ndarray) -> np.ndarray:
+    # Stored rates are rounded to 6 digits; multinomial draws need rows that sum to 1 exactly.
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+def resample_rates(
+    rates: np.ndarray, counts: np.ndarray, samples: int, rng: np.random.Generator, *, soft: bool
+) -> np.ndarray:
+    """Plausible rate matrices given that row i was measured on ``counts[i]`` sentences.
+
+    Hard rates: each row a multinomial draw of ``counts[i]`` decisions. Soft rates (means of
+    probabilities) vary less than that; a Dirichlet with the same mean and the multinomial's
+    variance is a conservative stand-in.
+    """
+    k = rates.shape[0]
+    out = np.empty((samples, k, k))
+    for i in range(k):
+        n = max(int(counts[i]), 1)
+        if soft:
+            out[:, i, :] = rng.dirichlet(np.maximum(rates[i] * n, 1e-3), size=samples)
+        else:
+            out[:, i, :] = rng.multinomial(n, rates[i], size=samples) / n
+    return out
+
+
+def estimate_proportions(
+    doc_counts: np.ndarray,
+    doc_proba: np.ndarray,
+    frames: Sequence[str],
+    rates: ConfusionRates | str | None,
+    *,
+    resampled: str = "documents",
+    n_documents: int | None = None,
+    samples: int = defaults.BOOTSTRAP_SAMPLES,
+    seed: int = defaults.SEED,
+    level: float = defaults.CONFIDENCE_LEVEL,
+) -> AggregateEstimate:
+    """Proportions from per-unit predicted-frame counts and summed probabilities (units x frames).
+
+    Units are documents (or sentences, as ``resampled`` says). Intervals resample the units;
+    the adjusted methods also resample the confusion rates, so their intervals include how
+    precisely the rates are known.
+    """
+    doc_counts = np.asarray(doc_counts, dtype=float)
+    doc_proba = np.asarray(doc_proba, dtype=float)
+    keep = doc_counts.sum(axis=1) > 0
+    doc_counts, doc_proba = doc_counts[keep], doc_proba[keep]
+    n_sentences = int(doc_counts.sum())
+    if n_sentences == 0:
+        raise InputError("no sentences to aggregate; the documents are empty")
+    frames = tuple(frames)
+    observed = doc_counts.sum(axis=0) / n_sentences
+    observed_proba = doc_proba.sum(axis=0) / n_sentences
+    both = (
+        resampled_sums(np.hstack([doc_counts, doc_proba]), samples, seed) if samples else np.zeros((0, 2 * len(frames)))
+    )
+    k = len(frames)
+    totals = both[:, :k].sum(axis=1, keepdims=True)
+    boot_counted = both[:, :k] / totals
+    boot_proba = both[:, k:] / totals
+
+    notes: list[str] = []
+    estimates = [_estimate(COUNTED, frames, observed, boot_counted, level)]
+    if isinstance(rates, str):
+        notes.append(rates)
+    elif rates is not None:
+        if rates.frames != frames:
+            raise ValueError("rates and counts must use the same frame order")
+        rng = np.random.default_rng(seed + 1)
+        for method, matrix, q, boot_q in (
+            (ADJUSTED, rates.hard, observed, boot_counted),
+            (PROBABILISTIC, rates.soft, observed_proba, boot_proba),
+        ):
+            point = adjust(q, matrix)
+            boot = adjust(boot_q, resample_rates(matrix, rates.counts, samples, rng, soft=method == PROBABILISTIC))
+            estimates.append(_estimate(method, frames, point, boot, level))
+            notes.extend(_adjustment_notes(method, frames, q, matrix))
+    return AggregateEstimate(
+        frames=frames,
+        n_documents=int(keep.sum()) if n_documents is None else n_documents,
+        n_sentences=n_sentences,
+        estimates=tuple(estimates),
+        samples=samples,
+        level=level,
+        notes=tuple(notes),
+        resampled=resampled,
+    )
+
+
+def _estimate(
+    method: str, frames: tuple[str, ...], point: np.ndarray, boot: np.ndarray, level: float
+) -> ProportionEstimate:
+    intervals = intervals_by_column(boot, level) if len(boot) else [Interval(None, None)] * len(frames)
+    return ProportionEstimate(
+        method=method,
+        proportions={f: float(v) for f, v in zip(frames, point, strict=True)},
+        intervals=dict(zip(frames, intervals, strict=True)),
+    )
+
+
+def _adjustment_notes(method: str, frames: tuple[str, ...], observed: np.ndarray, rates: np.ndarray) -> list[str]:
+    notes = []
+    name = "ACC" if method == ADJUSTED else "PACC"
+    condition = float(np.linalg.cond(rates))
+    if not np.isfinite(condition) or condition > ILL_CONDITIONED:
+        notes.append(
+            f"{name}: the confusion rates are nearly singular (condition number {condition:.0f}), so the "
+            "adjustment is unstable; rely on its interval, or label more data for the confused frames"
+        )
+    solved = np.linalg.pinv(rates.T) @ observed
+    clipped = [f for f, v in zip(frames, solved, strict=True) if v < -1e-9]
+    if clipped:
+        notes.append(f"{name}: {', '.join(clipped)} solved below 0, clipped to 0 and the rest renormalised")
+    return notes
+
+
+def aggregate_documents(
+    model: FramingModel,
+    documents: Iterable[Document],
+    *,
+    samples: int = defaults.BOOTSTRAP_SAMPLES,
+    seed: int = defaults.SEED,
+    level: float = defaults.CONFIDENCE_LEVEL,
+) -> AggregateEstimate:
+    """Corpus-level proportions over classified documents, in the model's display order.
+
+    Every sentence counts, whatever its confidence: the decision is taken again from its scores
+    (as the model takes it, binary threshold included), so ``--min-confidence`` plays no part.
+    Intervals resample documents; with fewer than ``MIN_BOOTSTRAP_DOCUMENTS`` documents they
+    resample sentences, and say so.
+    """
+    frames = model.frames
+    k = len(frames)
+    column = {f: j for j, f in enumerate(frames)}
+    counts_rows: list[np.ndarray] = []
+    proba_rows: list[np.ndarray] = []
+    # Per-sentence rows, kept only while there are too few documents to resample.
+    sentence_counts: list[np.ndarray] | None = []
+    sentence_proba: list[np.ndarray] = []
+    n_documents = 0
+    for document in documents:
+        proba = np.asarray([[s.scores[f] for f in frames] for s in document.sentences], dtype=float).reshape(-1, k)
+        index, _ = model.decide(proba) if len(proba) else (np.zeros(0, int), None)
+        counts_rows.append(np.bincount(index, minlength=k).astype(float))
+        proba_rows.append(proba.sum(axis=0))
+        if len(proba):
+            n_documents += 1
+            if n_documents >= defaults.MIN_BOOTSTRAP_DOCUMENTS:
+                sentence_counts, sentence_proba = None, []
+            elif sentence_counts is not None:
+                sentence_counts.append(np.eye(k)[index])
+                sentence_proba.append(proba)
+    if not counts_rows:
+        raise InputError("no documents to aggregate; pass files, folders or - with text")
+    units_counts, units_proba, resampled = np.vstack(counts_rows), np.vstack(proba_rows), "documents"
+    if sentence_counts:
+        units_counts, units_proba = np.vstack(sentence_counts), np.vstack(sentence_proba)
+        resampled = f"sentences (only {n_documents} documents, too few to resample)"
+    display = model.display_frames
+    order = [column[f] for f in display]
+    rates = rates_from_model(model)
+    if isinstance(rates, ConfusionRates):
+        rates = ConfusionRates(
+            tuple(display), rates.hard[np.ix_(order, order)], rates.soft[np.ix_(order, order)], rates.counts[order]
+        )
+    return estimate_proportions(
+        units_counts[:, order],
+        units_proba[:, order],
+        display,
+        rates,
+        resampled=resampled,
+        n_documents=n_documents,
+        samples=samples,
+        seed=seed,
+        level=level,
+    )
