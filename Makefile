@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 MODEL := models/default.framing
 CODEBOOK := corpus/codebook.json
 SEED_ARTICLE := seeds/000_f1f53ae782e7b667.txt
+SEED_REPORT := reports/seed.html
 CORPUS_FILES := $(wildcard corpus/labeled/*.jsonl) $(CODEBOOK)
 
 .PHONY: help setup demo test lint model bench clean
 
 help:
-	@echo "make demo   set up, build the default model if needed, classify the seed article"
+	@echo "make demo   set up, build the default model if needed, classify the seed article (and its HTML report)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make model  (re)build the default model from corpus/"
 	@echo "make lint   ruff and mypy"
@@ -32,10 +33,22 @@ model: $(STAMP)
 	$(BIN)/framing train corpus/labeled --codebook $(CODEBOOK) -o $(MODEL)
 
 demo: $(MODEL)
-	$(BIN)/framing classify $(SEED_ARTICLE)
+	@mkdir -p $(dir $(SEED_REPORT))
+	$(BIN)/framing classify $(SEED_ARTICLE) --html $(SEED_REPORT)
+	@echo "Open the seed article's HTML report in a browser: file://$(CURDIR)/$(SEED_REPORT)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[bench,embeddings]"
+	touch $(BENCH_STAMP)
+
+# Reads ../shared/data in place; rewrites BENCHMARKS.md (about an hour on 2 cores).
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check framing tests bench

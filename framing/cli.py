@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .classify import Document
     from .corpus import Columns
     from .model import FramingModel
+    from .stream import Engine, Inputs
 
 EXIT_SKIPPED = 3
 EXIT_INTERRUPTED = 130
@@ -158,6 +159,10 @@ def main() -> None:
 @click.option("--cv-folds", default=defaults.CV_FOLDS, show_default=True, help="Cross-validation folds for scores and threshold (0: none).")
 @click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed (cross-validation folds).")
 @click.option("-C", "c", default=defaults.C, show_default=True, help="Inverse regularisation strength of the logistic regression.")
+@click.option(
+    "--embeddings", is_flag=True,
+    help=f"Add sentence embeddings ({defaults.EMBEDDING_ENCODER}); needs pip install 'framing[embeddings]'.",
+)
 @corpus_options
 def train(
     corpus: tuple[str, ...],
@@ -166,6 +171,7 @@ def train(
     cv_folds: int,
     seed: int,
     c: float,
+    embeddings: bool,
     text_column: str,
     label_column: str,
     group_column: str,
@@ -188,7 +194,12 @@ def train(
     data = load_corpus(corpus, _columns(text_column, label_column, group_column))
     for note in data.notes:
         click.echo(f"Warning: {note}", err=True)
-    config = ModelConfig(cv_folds=cv_folds, seed=seed, C=c)
+    encoder = defaults.EMBEDDING_ENCODER if embeddings else None
+    config = ModelConfig(cv_folds=cv_folds, seed=seed, C=c, embeddings=encoder)
+    if embeddings:
+        from .embeddings import get_encoder
+
+        get_encoder(defaults.EMBEDDING_ENCODER)  # fail before reading the corpus if the extra is missing
     model = train_model(data, book, config, progress=_progress())
     model.save(output)
     render_training(_console(), model, output)
@@ -213,6 +224,22 @@ def train(
     help="Print only corpus-level frame proportions over all documents: counted and adjusted, with 95% intervals.",
 )
 @click.option("--explain", is_flag=True, help="Show, per sentence, the n-grams behind its frame and against the runner-up.")
+@click.option(
+    "--html", "html", type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML report (highlighted sentences, proportion charts) to this file.",
+)
+@click.option("--stdin-jsonl", is_flag=True, help="Read standard input (-) as JSONL documents, one per line.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False),
+    help="Write results to this .jsonl, .csv or .sqlite file (complete only when the run is; see --resume).",
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted --output run where it stopped.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1),
+    help="Worker processes for --output and --format jsonl/csv  [default: all cores].",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler (needs framing[dask]).")
+@click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run on a local Dask cluster of N workers.")
 def classify(
     paths: tuple[str, ...],
     model: str | None,
@@ -223,16 +250,28 @@ def classify(
     encoding: str | None,
     aggregate: bool,
     explain: bool,
+    html: str | None,
+    stdin_jsonl: bool,
+    output: str | None,
+    resume: bool,
+    jobs: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
 ) -> None:
     """Tag each sentence of documents with a frame and report frame proportions.
 
     PATHS are text files, folders (all *.txt inside, recursively), JSONL files
-    (one document per line) or - for standard input.
+    (one document per line, .jsonl or .jsonl.gz) or - for standard input.
+
+    With --output, or --format jsonl/csv, documents stream through --jobs worker
+    processes (or a Dask cluster) in bounded memory, results in input order.
 
     \b
     Example:
       framing classify seeds/000_f1f53ae782e7b667.txt
       cat article.txt | framing classify - --format json
+      framing classify articles/ --html report.html
+      framing classify archive/ news.jsonl.gz --output results.sqlite --jobs 8
     """
     from .classify import classify_documents
     from .documents import read_documents
@@ -241,10 +280,34 @@ def classify(
     if not paths:
         raise click.UsageError("give at least one file, folder or - for standard input")
     _check_classify_modes(aggregate, explain, fmt, min_confidence)
+    if _check_stream_options(fmt, output, resume, jobs, scheduler, dask_local, aggregate or explain or bool(html)):
+        from .parallel import default_jobs
+        from .stream import Engine, Inputs
+
+        inputs = Inputs(paths, text_field, id_field, encoding, stdin_jsonl)
+        engine = Engine(jobs or default_jobs(), scheduler, dask_local)
+        _classify_stream(inputs, model, fmt, output, resume, engine, min_confidence)
+        return
+    if html:
+        from .atomic import check_writable
+
+        check_writable(html)
     loaded = load_model(model)
     warn = Warnings()
-    documents = read_documents(paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn)
+    documents = read_documents(
+        paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn, stdin_jsonl=stdin_jsonl
+    )
+    texts: list[str] = []
+    if html:
+        from .html import keep_texts
+
+        documents = keep_texts(documents, texts)
     results = classify_documents(loaded, documents, min_confidence=min_confidence)
+    kept: list[Document] | None = None
+    if html:
+        # The report needs every document (overview, overall proportions), so keep them.
+        kept = list(results)
+        results = iter(kept)
     if aggregate:
         _print_aggregate(loaded, results, fmt)
     elif explain:
@@ -260,8 +323,96 @@ def classify(
             click.echo(document_jsonl(document))
     else:
         click.echo(documents_csv(results), nl=False)
+    if html and kept is not None:
+        _write_classify_html(html, kept, loaded, texts, min_confidence)
     if warn.skipped:
         click.echo(f"Warning: {warn.skipped} input(s) skipped; see the warnings above.", err=True)
+        sys.exit(EXIT_SKIPPED)
+
+
+def _write_classify_html(
+    path: str, documents: list[Document], model: FramingModel, texts: list[str], min_confidence: float
+) -> None:
+    from .html import write_classify_html
+
+    write_classify_html(path, documents, model, texts=texts, min_confidence=min_confidence)
+    click.echo(f"HTML report written to {path}", err=True)
+
+
+def _check_stream_options(
+    fmt: str,
+    output: str | None,
+    resume: bool,
+    jobs: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    whole_collection: bool,
+) -> bool:
+    """Whether to stream (per-document results, in order, through workers); refuses options that clash."""
+    distributed = scheduler is not None or dask_local is not None
+    if resume and not output:
+        raise click.UsageError("--resume continues an --output file; give --output FILE")
+    if scheduler is not None and dask_local is not None:
+        raise click.UsageError("use either --scheduler ADDRESS or --dask-local N, not both")
+    if distributed and jobs is not None:
+        raise click.UsageError("--jobs sets local processes; with Dask the cluster's workers do the work, so drop it")
+    streaming_options = output or jobs is not None or distributed
+    if whole_collection:
+        if streaming_options:
+            raise click.UsageError(
+                "--output, --jobs and Dask write per-document results; drop --aggregate/--explain/--html"
+            )
+        return False
+    if output and fmt != "table":
+        raise click.UsageError(
+            "--output writes the format its file suffix names (.jsonl, .csv, .sqlite); drop --format"
+        )
+    if streaming_options and fmt in ("table", "json") and not output:
+        raise click.UsageError("--jobs and Dask stream results: give --output FILE, or --format jsonl or csv")
+    return bool(output) or fmt in ("jsonl", "csv")
+
+
+def _classify_stream(
+    inputs: Inputs, model: str | None, fmt: str, output: str | None, resume: bool, engine: Engine,
+    min_confidence: float,
+) -> None:
+    from .atomic import check_writable
+    from .model import FramingModel
+    from .outputs import Output, StreamOutput, open_output, output_kind
+    from .progress import Progress
+    from .stream import classify_stream, count_documents, model_digest, output_columns
+
+    if output:
+        output_kind(output)
+        check_writable(output)
+    path = resolve_model_path(model)
+    loaded = FramingModel.load(path)
+    data = path.read_bytes()
+    progress = Progress()
+    if progress.enabled:
+        progress.total = count_documents(inputs)
+    warnings = Warnings()
+
+    def warn(message: str) -> None:
+        progress.clear()
+        warnings(message)
+
+    sink: Output
+    if output:
+        settings = {"model": model_digest(data), "min_confidence": min_confidence, **inputs.settings()}
+        sink = open_output(output, settings, output_columns(loaded, min_confidence), resume=resume)
+        if sink.documents_done:
+            click.echo(f"Resuming {output}: {sink.documents_done} documents already done.", err=True)
+    else:
+        sink = StreamOutput(sys.stdout, fmt)
+    summary = classify_stream(
+        loaded, inputs, sink, kind=output_kind(output) if output else fmt, min_confidence=min_confidence,
+        engine=engine, model_bytes=lambda: data, warn=warn, progress=progress,
+    )
+    if output:
+        click.echo(f"{summary.documents} documents ({summary.sentences} sentences) written to {output}", err=True)
+    if warnings.skipped:
+        click.echo(f"Warning: {warnings.skipped} input(s) skipped; see the warnings above.", err=True)
         sys.exit(EXIT_SKIPPED)
 
 
@@ -351,6 +502,10 @@ def explain(text: str, model: str | None, top: int, fmt: str) -> None:
     "--bootstrap", "samples", default=defaults.BOOTSTRAP_SAMPLES, show_default=True, type=click.IntRange(min=100),
     help="Bootstrap resamples for the 95% intervals.",
 )
+@click.option(
+    "--html", "html", type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML report (metrics, confusion heat map, calibration plot, mistakes).",
+)
 @corpus_options
 def evaluate(
     corpus: tuple[str, ...],
@@ -361,6 +516,7 @@ def evaluate(
     errors: str | None,
     learning_curve: bool,
     samples: int,
+    html: str | None,
     text_column: str,
     label_column: str,
     group_column: str,
@@ -383,6 +539,10 @@ def evaluate(
 
     if cv is not None and model is not None:
         raise click.UsageError("use either --model (score a trained model) or --cv K (cross-validate), not both")
+    if html:
+        from .atomic import check_writable
+
+        check_writable(html)
     data = load_corpus(corpus, _columns(text_column, label_column, group_column))
     for note in data.notes:
         click.echo(f"Warning: {note}", err=True)
@@ -398,6 +558,11 @@ def evaluate(
         click.echo(to_json(report.to_dict()))
     else:
         render_evaluation(_console(), report, codebook)
+    if html:
+        from .html import write_evaluation_html
+
+        write_evaluation_html(html, report, codebook)
+        click.echo(f"HTML report written to {html}", err=True)
 
 
 @main.command()
@@ -427,6 +592,55 @@ def frames(model: str | None, codebook: str | None, fmt: str) -> None:
         click.echo(to_json(book.to_dict()))
     else:
         render_frames(_console(), book)
+
+
+@main.command("import-spans")
+@click.argument("articles_dir", type=click.Path())
+@click.argument("labels_dir", type=click.Path())
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False),
+    help="Labeled sentences to write (.csv, .tsv or .jsonl).",
+)
+@click.option(
+    "--units", type=click.Choice(["lines", "sentences"]), default="lines", show_default=True,
+    help="Label each line of an article, or each of framing's sentences.",
+)
+@click.option("--binary", "positive", metavar="NAME", help="NAME if a span overlaps the unit, else 'none'.")
+@click.option("--multi", is_flag=True, help="Span labels: the label overlapping the unit most, else 'none' (default).")
+def import_spans(
+    articles_dir: str, labels_dir: str, output: str, units: str, positive: str | None, multi: bool
+) -> None:
+    """Turn articles and span annotations (PTC layout) into labeled sentences with doc_id.
+
+    ARTICLES_DIR holds NAME.txt articles; LABELS_DIR holds NAME.labels.tsv files with lines
+    ID<TAB>label<TAB>start<TAB>end (character offsets, end exclusive; an empty file for an
+    article without spans). A span outside its article is named in a warning and skipped (exit 3).
+
+    \b
+    Example:
+      framing import-spans ptc/train/articles ptc/train/labels --binary propaganda -o train.csv
+    """
+    from .atomic import check_writable
+    from .spans import Units, write_units
+    from .spans import import_spans as run_import
+
+    if multi and positive is not None:
+        raise click.UsageError("use either --binary NAME or --multi, not both")
+    check_writable(output)
+    warn = Warnings()
+    unit_kind: Units = "sentences" if units == "sentences" else "lines"
+    result = run_import(articles_dir, labels_dir, units=unit_kind, positive=positive, warn=warn)
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
+    count = write_units(output, result.units)
+    counts = ", ".join(f"{label} {n}" for label, n in result.label_counts().items())
+    click.echo(
+        f"{count} {units} from {result.n_articles} articles and {result.n_spans} spans written to {output} ({counts})",
+        err=True,
+    )
+    if result.n_skipped_spans:
+        click.echo(f"Warning: {result.n_skipped_spans} span(s) skipped; see the warnings above.", err=True)
+        sys.exit(EXIT_SKIPPED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -95,7 +95,9 @@ def codebook_from_dict(data: Mapping[str, Any], where: str = "codebook") -> Code
             raise CodebookError(f"{where}: frame {n} is not an object; give it 'id' and 'title'")
         frame_id = raw.get("id")
         if not isinstance(frame_id, str) or not frame_id.strip() or frame_id != frame_id.strip():
-            raise CodebookError(f"{where}: frame {n} has no valid 'id'; use a non-empty string without spaces around it")
+            raise CodebookError(
+                f"{where}: frame {n} has no valid 'id'; use a non-empty string without spaces around it"
+            )
         if frame_id in seen:
             raise CodebookError(f"{where}: frame id {frame_id!r} appears twice; frame ids must be unique")
         seen.add(frame_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -241,7 +242,11 @@ def _parse_delimited(path: Path, text: str, columns: Columns, delimiter: str) ->
                 f"{path}:{start}: {len(row)} fields but the header has {width}; "
                 "quote fields that contain the delimiter"
             )
-        yield _make_row(path, start, lambda name: row[index[name]] if name in index else None, columns)
+        yield _make_row(path, start, functools.partial(_cell, row, index), columns)
+
+
+def _cell(row: list[str], index: dict[str, int], name: str) -> str | None:
+    return row[index[name]] if name in index else None
 
 
 def _parse_jsonl(path: Path, text: str, columns: Columns) -> Iterator[LabeledSentence]:
@@ -256,12 +261,14 @@ def _parse_jsonl(path: Path, text: str, columns: Columns) -> Iterator[LabeledSen
         except RecursionError:
             raise CorpusError(f"{path}:{number}: JSON nested too deeply; each line must be one JSON object") from None
         if not isinstance(record, dict):
-            raise CorpusError(f"{path}:{number}: a JSON {type(record).__name__}, expected an object with text and label")
+            raise CorpusError(
+                f"{path}:{number}: a JSON {type(record).__name__}, expected an object with text and label"
+            )
         if columns.text not in record:
             _require(path, list(record), columns.text, "--text-column")
         if columns.label not in record:
             _require(path, list(record), columns.label, "--label-column")
-        yield _make_row(path, number, lambda name: _json_field(path, number, record, name), columns)
+        yield _make_row(path, number, functools.partial(_json_field, path, number, record), columns)
 
 
 def _json_field(path: Path, line: int, record: dict[str, object], name: str) -> str | None:

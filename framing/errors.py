@@ -27,3 +27,11 @@ class InputError(FramingError):
 
 class OutputError(FramingError):
     """A result cannot be written."""
+
+
+class WorkerError(FramingError):
+    """A worker process of `--jobs` died (killed, or out of memory)."""
+
+
+class ClusterError(FramingError):
+    """Dask is not installed, or its scheduler cannot be reached."""

@@ -84,6 +84,8 @@ def frame_scores(matrix: np.ndarray, labels: Sequence[str]) -> tuple[dict[str, F
             undefined.append(f"precision of {label!r}: never predicted")
         if support == 0 and predicted:
             undefined.append(f"recall of {label!r}: no gold examples")
+        if support == 0 and not predicted:
+            undefined.append(f"precision, recall and F1 of {label!r}: no gold examples and never predicted")
         scores[label] = FrameScore(precision, recall, f1, support, predicted)
     return scores, undefined
 

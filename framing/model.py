@@ -37,6 +37,8 @@ _DIGEST_CHARS = 64
 _MAX_MEMBERS = 64
 _NPY_KINDS = "fiub"
 _REDO = "retrain or copy it again"
+#: Name and kind of the optional sentence-embedding feature block (always the last block).
+EMBEDDINGS_BLOCK = "embeddings"
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,21 @@ class ModelConfig:
     max_iter: int = defaults.MAX_ITER
     seed: int = defaults.SEED
     cv_folds: int = defaults.CV_FOLDS
+    #: Name of a sentence encoder whose vectors are appended to the TF-IDF features (framing.embeddings).
+    embeddings: str | None = None
+    embedding_weight: float = defaults.EMBEDDING_WEIGHT
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if self.embeddings is None:
+            # Plain TF-IDF models keep exactly the metadata they had before embeddings existed.
+            del data["embeddings"], data["embedding_weight"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         known = {f for f in cls.__dataclass_fields__}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
         return cls(**values)
 
 
@@ -78,6 +87,10 @@ def build_features(config: ModelConfig) -> FeatureUnion:
         (name, TfidfVectorizer(sublinear_tf=True, min_df=config.min_df, dtype=np.float64, **params))
         for name, params in _tfidf_params(config).items()
     ]
+    if config.embeddings is not None:
+        from .embeddings import SentenceEmbeddings
+
+        blocks.append((EMBEDDINGS_BLOCK, SentenceEmbeddings(config.embeddings, config.embedding_weight)))
     return FeatureUnion(blocks)
 
 
@@ -158,9 +171,19 @@ class FramingModel:
         return ordered + [f for f in frames if f not in ordered]
 
     def transform(self, texts: Sequence[str]) -> spmatrix:
+        from .features import transform
+
         self._check_fitted()
         assert self.features_ is not None
-        return self.features_.transform(list(texts))
+        texts = list(texts)
+        blocks = self.features_.transformer_list
+        if blocks[-1][0] == EMBEDDINGS_BLOCK:
+            from scipy.sparse import hstack
+
+            # The TF-IDF blocks keep their fast path; the embeddings come from the encoder.
+            return hstack([transform(_tfidf_part(self.features_), texts), blocks[-1][1].transform(texts)]).tocsr()
+        # Bit for bit what features_.transform computes, several times faster (see features.py).
+        return transform(self.features_, texts)
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         assert self.coef_ is not None and self.intercept_ is not None
@@ -206,6 +229,9 @@ class FramingModel:
         }
         blocks = []
         for name, vectorizer in self.features_.transformer_list:
+            if name == EMBEDDINGS_BLOCK:
+                blocks.append({"name": name, "kind": EMBEDDINGS_BLOCK, "n_terms": int(vectorizer.dim_)})
+                continue
             terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
             arrays[f"{name}.terms"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
             arrays[f"{name}.idf"] = np.asarray(vectorizer.idf_, dtype=np.float64)
@@ -271,8 +297,13 @@ class FramingModel:
         n_features = 0
         for block in meta["features"]:
             name = block["name"]
+            if name == EMBEDDINGS_BLOCK and block.get("kind") == EMBEDDINGS_BLOCK and config.embeddings is not None:
+                embedder = _embeddings_block(config, block.get("n_terms"))
+                blocks.append((name, embedder))
+                n_features += embedder.dim_
+                continue
             if block.get("kind") != "tfidf" or name not in params:
-                raise ModelError(f"feature block {name!r} of kind {block.get('kind')!r} is not supported")
+                raise ValueError(f"feature block {name!r} of kind {block.get('kind')!r} is not supported")
             raw = _checked(arrays[f"{name}.terms"], f"{name}.terms", "u").tobytes().decode("utf-8")
             terms = raw.split("\n") if raw else []
             idf = _checked(arrays[f"{name}.idf"], f"{name}.idf", "f")
@@ -282,7 +313,7 @@ class FramingModel:
                 sublinear_tf=True,
                 min_df=config.min_df,
                 dtype=np.float64,
-                vocabulary=dict(zip(terms, range(len(terms)))),
+                vocabulary=dict(zip(terms, range(len(terms)), strict=True)),
                 **params[name],
             )
             vectorizer.idf_ = idf
@@ -296,7 +327,9 @@ class FramingModel:
         coef, intercept = _checked(arrays["coef"], "coef", "f"), _checked(arrays["intercept"], "intercept", "f")
         rows = 1 if len(classes) == 2 else len(classes)
         if coef.shape != (rows, n_features) or intercept.shape != (rows,):
-            raise ValueError(f"weights of shape {coef.shape} do not match {len(classes)} frames and {n_features} features")
+            raise ValueError(
+                f"weights of shape {coef.shape} do not match {len(classes)} frames and {n_features} features"
+            )
         positive, threshold = meta.get("positive"), meta.get("threshold")
         if (positive is None) != (threshold is None):
             raise ValueError("a decision threshold needs its frame, and a frame its threshold")
@@ -318,10 +351,6 @@ class FramingModel:
         if not isinstance(info, dict):
             raise ValueError("'info' must be an object")
         model.info_ = info
-        # A model that cannot score a sentence is broken; find out now, not mid-run.
-        probe = model.predict_proba(["Probe sentence, 2020."])
-        if probe.shape != (1, len(classes)) or not np.isfinite(probe).all():
-            raise ValueError("the model does not produce probabilities")
         return model
 
     def describe(self) -> dict[str, Any]:
@@ -341,6 +370,39 @@ class FramingModel:
 
     def with_info(self, **info: Any) -> FramingModel:
         return replace(self, info_={**self.info_, **info})
+
+
+def _embeddings_block(config: ModelConfig, dim: object) -> Any:
+    """The rebuilt embedding block; a clear error when the encoder (the optional extra) is missing."""
+    from .embeddings import SentenceEmbeddings, get_encoder
+
+    if not isinstance(config.embeddings, str) or type(dim) is not int or not 0 < dim <= 65536:
+        raise ValueError(f"embedding block of {dim!r} dimensions for encoder {config.embeddings!r}")
+    if type(config.embedding_weight) not in (int, float) or not 0 < config.embedding_weight < 1e6:
+        raise ValueError(f"embedding weight {config.embedding_weight!r} is not a positive number")
+    get_encoder(config.embeddings)  # raises ModelError naming `pip install 'framing[embeddings]'`
+    block = SentenceEmbeddings(config.embeddings, float(config.embedding_weight))
+    block.dim_ = dim
+    return block
+
+
+_TFIDF_PARTS: Any = None
+
+
+def _tfidf_part(union: FeatureUnion) -> FeatureUnion:
+    """The union's TF-IDF blocks alone, cached per union so that features.py compiles them once."""
+    import weakref
+
+    from sklearn.pipeline import FeatureUnion
+
+    global _TFIDF_PARTS
+    if _TFIDF_PARTS is None:
+        _TFIDF_PARTS = weakref.WeakKeyDictionary()
+    part = _TFIDF_PARTS.get(union)
+    if part is None:
+        part = FeatureUnion([(n, t) for n, t in union.transformer_list if n != EMBEDDINGS_BLOCK])
+        _TFIDF_PARTS[union] = part
+    return part
 
 
 def scores_to_proba(scores: np.ndarray) -> np.ndarray:
@@ -400,9 +462,11 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
         raise ModelError(f"{not_model}; {fix}")
     body, trailer = data[:-_DIGEST_CHARS], data[-_DIGEST_CHARS:]
     if len(data) <= _DIGEST_CHARS or hashlib.sha256(body).hexdigest().encode("ascii") != trailer:
-        meta, comment = _peek_meta(data)
+        meta = _peek_meta(data)
         _check_version(meta, where)
-        if meta is not None and meta.get("format") == FORMAT_NAME and comment == b"":
+        # Files from before the checksum trailer end with an end-of-zip record without a comment.
+        legacy = data[-22:-18] == b"PK\x05\x06" and data[-2:] == b"\0\0"
+        if meta is not None and meta.get("format") == FORMAT_NAME and legacy:
             raise ModelError(f"{where}: written by an early test version of framing (no file checksum); retrain it")
         if not _is_zip_with_meta(data):
             raise ModelError(f"{not_model} (a zip file without framing metadata); {fix}")
@@ -422,8 +486,16 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
             members = {name: archive.read(name) for name in names}
     except ModelError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, KeyError,
-            NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        OSError,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise ModelError(f"{where}: the model file is damaged or truncated ({exc}); retrain or copy it again") from None
     expected = members.pop(_CHECKSUM).decode("ascii", "replace").strip()
     digest = hashlib.sha256()
@@ -460,18 +532,17 @@ def _check_version(meta: dict[str, Any] | None, where: str) -> None:
         )
 
 
-def _peek_meta(data: bytes) -> tuple[dict[str, Any] | None, bytes]:
-    """Best-effort read of the metadata and zip comment of a file that failed its checksum."""
+def _peek_meta(data: bytes) -> dict[str, Any] | None:
+    """Best-effort read of the metadata of a file that failed its checksum (a future format?)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             info = archive.getinfo(_META)
             if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
-                return None, archive.comment
+                return None
             meta = json.loads(archive.read(info).decode("utf-8"))
-            comment = archive.comment
     except Exception:  # any failure just means "damaged", which the caller reports
-        return None, b"?"
-    return (meta if isinstance(meta, dict) else None), comment
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
 def _is_zip_with_meta(data: bytes) -> bool:

@@ -59,7 +59,7 @@ def resampling_units(doc_ids: Sequence[str | None]) -> tuple[np.ndarray, int, st
         unit, n = unit_index(groups, len(groups))
         if n >= defaults.MIN_BOOTSTRAP_DOCUMENTS:
             return unit, n, "documents (doc_id)"
-        reason = f"only {n} documents, too few to resample"
+        reason = f"only {n} document{'' if n == 1 else 's'}, too few to resample"
     else:
         reason = "no doc_id column"
     unit, n = unit_index(None, len(doc_ids))

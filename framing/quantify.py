@@ -33,7 +33,7 @@ LABELS = {
     PROBABILISTIC: "probabilistic ACC (PACC): mean probabilities, corrected the same way",
 }
 #: Above this condition number the rates matrix is close to singular and the adjustment unstable.
-ILL_CONDITIONED = 100.0
+ILL_CONDITIONED = 20.0
 
 
 @dataclass(frozen=True)
@@ -267,8 +267,7 @@ def aggregate_documents(
     frames = model.frames
     k = len(frames)
     column = {f: j for j, f in enumerate(frames)}
-    counts_rows: list[np.ndarray] = []
-    proba_rows: list[np.ndarray] = []
+    counts_rows, proba_rows = _Rows(k), _Rows(k)
     # Per-sentence rows, kept only while there are too few documents to resample.
     sentence_counts: list[np.ndarray] | None = []
     sentence_proba: list[np.ndarray] = []
@@ -285,12 +284,12 @@ def aggregate_documents(
             elif sentence_counts is not None:
                 sentence_counts.append(np.eye(k)[index])
                 sentence_proba.append(proba)
-    if not counts_rows:
+    if not counts_rows.n:
         raise InputError("no documents to aggregate; pass files, folders or - with text")
-    units_counts, units_proba, resampled = np.vstack(counts_rows), np.vstack(proba_rows), "documents"
+    units_counts, units_proba, resampled = counts_rows.array(), proba_rows.array(), "documents"
     if sentence_counts:
         units_counts, units_proba = np.vstack(sentence_counts), np.vstack(sentence_proba)
-        resampled = f"sentences (only {n_documents} documents, too few to resample)"
+        resampled = f"sentences (only {n_documents} document{'' if n_documents == 1 else 's'}, too few to resample)"
     display = model.display_frames
     order = [column[f] for f in display]
     rates = rates_from_model(model)
@@ -309,3 +308,26 @@ def aggregate_documents(
         seed=seed,
         level=level,
     )
+
+
+class _Rows:
+    """Rows of ``width`` floats appended one at a time, stored in compact blocks (bounded overhead)."""
+
+    BLOCK = 4096
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.blocks: list[np.ndarray] = []
+        self.pending: list[np.ndarray] = []
+        self.n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        self.pending.append(row)
+        self.n += 1
+        if len(self.pending) == self.BLOCK:
+            self.blocks.append(np.vstack(self.pending))
+            self.pending = []
+
+    def array(self) -> np.ndarray:
+        parts = self.blocks + ([np.vstack(self.pending)] if self.pending else [])
+        return np.vstack(parts) if parts else np.zeros((0, self.width))

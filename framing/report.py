@@ -237,6 +237,10 @@ def _interval(bounds: list[float | None] | None, digits: int = 3, percent: bool 
     return f"\\[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
 
 
+def _sentences(n: int, noun: str = "sentence") -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def render_evaluation_details(console: Console, report: EvaluationReport, codebook: Codebook | None = None) -> None:
     """Everything beyond the headline scores that the report's ``extras`` hold."""
     extras = report.extras
@@ -253,7 +257,7 @@ def render_evaluation_details(console: Console, report: EvaluationReport, codebo
             render(console, extras[key], codebook)
     errors = extras.get("errors")
     if errors:
-        console.print(f"{errors['n']} misclassified sentences written to {errors['file']}")
+        console.print(f"{_sentences(errors['n'], 'misclassified sentence')} written to {errors['file']}")
 
 
 def _render_calibration(console: Console, calibration: dict[str, Any], codebook: Codebook | None) -> None:
@@ -306,7 +310,7 @@ def _render_confused_pairs(console: Console, pairs: list[dict[str, Any]], codebo
     for pair in pairs:
         console.print(
             f"  [{_style(codebook, pair['gold'])}]{pair['gold']}[/] → [{_style(codebook, pair['predicted'])}]"
-            f"{pair['predicted']}[/]: {pair['count']} sentences ({pair['share_of_gold']:.1%} of {pair['gold']})"
+            f"{pair['predicted']}[/]: {_sentences(pair['count'])} ({pair['share_of_gold']:.1%} of {pair['gold']})"
         )
         for example in pair["examples"]:
             console.print(f"      [dim]{example['confidence']:.2f}[/] {example['text']}", overflow="fold")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +61,7 @@ def out_of_fold_proba(
         model = FramingModel(config).fit(list(text_array[train_idx]), list(label_array[train_idx]))
         fold_proba = model.predict_proba(list(text_array[test_idx]))
         # A grouped fold can miss a rare frame in training; its column stays zero.
-        cols = [column[f] for f in model.frames]
+        cols = np.asarray([column[f] for f in model.frames])
         proba[np.ix_(test_idx, cols)] = fold_proba
     return proba, frames
 
@@ -180,5 +180,5 @@ def confusion_rates(
 def _created() -> str:
     # SOURCE_DATE_EPOCH makes rebuilt model files byte-identical (reproducible builds).
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
     return moment.replace(microsecond=0).isoformat()

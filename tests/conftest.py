@@ -151,3 +151,53 @@ def tiny_model(tiny_model_path: Path) -> FramingModel:
 @pytest.fixture
 def binary_model(binary_model_path: Path) -> FramingModel:
     return FramingModel.load(binary_model_path)
+
+
+# -- noisy synthetic frames: a classifier trained on them errs, at known rates ----------------
+NOISY_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "alpha": ("harbour", "lantern", "meadow", "orchard", "velvet"),
+    "beta": ("granite", "thunder", "ember", "saddle", "quarry"),
+    "gamma": ("pepper", "violin", "marble", "cobalt", "willow"),
+}
+NOISY_SHARED = (
+    "people", "said", "today", "after", "before", "during", "report", "group",
+    "city", "again", "while", "number", "often", "later", "around",
+)  # fmt: skip
+#: A cheap feature set for the noisy corpora: their words carry the signal, not their characters.
+NOISY_CONFIG = ModelConfig(cv_folds=5, char_ngrams=(3, 3))
+
+
+def noisy_rows(mix: Mapping[str, int], seed: int, doc_size: int = 10, prefix: str = "d") -> list[dict[str, str]]:
+    """Six-word sentences; each word is the frame's own (p=0.4), another frame's (0.1) or shared.
+
+    Sentences without a word of their own frame are ambiguous, so the model errs on about one
+    in eight, evenly across frames; the labels are shuffled into documents of ``doc_size``.
+    """
+    import random
+
+    rng = random.Random(seed)
+    labels = [frame for frame, n in mix.items() for _ in range(n)]
+    rng.shuffle(labels)
+    rows = []
+    for i, frame in enumerate(labels):
+        words = []
+        for _ in range(6):
+            draw = rng.random()
+            if draw < 0.4:
+                words.append(rng.choice(NOISY_SIGNATURES[frame]))
+            elif draw < 0.5:
+                words.append(rng.choice(NOISY_SIGNATURES[rng.choice([f for f in NOISY_SIGNATURES if f != frame])]))
+            else:
+                words.append(rng.choice(NOISY_SHARED))
+        rows.append({"text": " ".join(words).capitalize() + ".", "label": frame, "doc_id": f"{prefix}{i // doc_size}"})
+    return rows
+
+
+@pytest.fixture(scope="session")
+def noisy_model_path(session_dir: Path) -> Path:
+    """A model trained on 200 noisy sentences per frame (balanced), with 5-fold CV confusion rates."""
+    rows = noisy_rows({"alpha": 200, "beta": 200, "gamma": 200}, seed=0)
+    corpus = load_corpus([write_corpus_file(session_dir / "noisy.jsonl", rows)])
+    path = session_dir / "noisy.framing"
+    train_model(corpus, config=NOISY_CONFIG).save(path)
+    return path

@@ -45,7 +45,9 @@ def test_min_confidence_reports_an_unclassified_share(tiny_model: FramingModel) 
     confidences = sorted(s.confidence for s in plain.sentences)
     cut = (confidences[1] + confidences[2]) / 2  # two sentences fall below
     document = classify_text(tiny_model, TINY_ARTICLE, min_confidence=cut)
-    assert [s.frame == defaults.UNCLASSIFIED for s in document.sentences] == [s.confidence < cut for s in plain.sentences]
+    assert [s.frame == defaults.UNCLASSIFIED for s in document.sentences] == [
+        s.confidence < cut for s in plain.sentences
+    ]
     assert list(document.proportions) == ["conspiracy", "proxy", "factual", defaults.UNCLASSIFIED]
     assert document.proportions[defaults.UNCLASSIFIED] == 0.5
     assert sum(document.proportions.values()) == pytest.approx(1)

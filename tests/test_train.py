@@ -60,7 +60,9 @@ def test_splits_depend_on_the_seed(corpus: Corpus) -> None:
 def test_too_few_documents_for_the_folds(corpus: Corpus) -> None:
     with pytest.raises(CorpusError) as caught:
         make_splits(corpus.labels, corpus.groups(), 7, seed=0)
-    assert str(caught.value) == "only 6 documents (doc_id) for 7-fold cross-validation; add documents or lower --cv-folds"
+    assert (
+        str(caught.value) == "only 6 documents (doc_id) for 7-fold cross-validation; add documents or lower --cv-folds"
+    )
 
 
 def test_out_of_fold_probabilities_come_from_models_that_never_saw_the_sentence(corpus: Corpus) -> None:
@@ -131,7 +133,9 @@ def test_binary_training_stores_the_threshold_chosen_on_out_of_fold_scores(write
     assert model.frames[model.positive_ or 0] == "factual"
     splits = make_splits(corpus.labels, corpus.groups(), 3, 0)
     proba, frames = out_of_fold_proba(corpus.texts, corpus.labels, splits, config)
-    expected, _ = choose_threshold(np.array([label == "factual" for label in corpus.labels]), proba[:, frames.index("factual")])
+    expected, _ = choose_threshold(
+        np.array([label == "factual" for label in corpus.labels]), proba[:, frames.index("factual")]
+    )
     assert model.threshold_ == expected
     assert model.info_["cv"]["n"] == len(corpus)
 

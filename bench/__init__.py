@@ -1,0 +1,1 @@
+"""Benchmarks of framing on real data (``make bench``); see bench/run.py."""

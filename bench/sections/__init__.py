@@ -1,0 +1,1 @@
+"""BENCHMARKS.md sections: one module each, exposing KEY, TITLE, ORDER and ``run(ctx) -> Section``."""

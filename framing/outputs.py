@@ -1,0 +1,465 @@
+"""`classify --output FILE`: JSONL, CSV and SQLite result files that survive interruption and resume.
+
+How a killed run stays consistent, and how ``--resume`` continues it:
+
+* Nothing is written to ``FILE`` until the run is complete: results go to ``FILE.partial``
+  beside it, which replaces ``FILE`` in one atomic rename at the end. Readers of ``FILE``
+  never see half a result, and a previous ``FILE`` stays intact until then.
+* JSONL and CSV: ``FILE.partial`` is append-only. Every couple of seconds the appended bytes
+  are flushed and fsynced, then a small journal, ``FILE.partial.journal`` (JSON: the run's
+  settings, the documents and bytes committed, the last document id), is replaced atomically.
+  Bytes past the committed length (a record torn by a kill) are cut off when the run resumes,
+  so the partial file is always a prefix of complete records.
+* SQLite: ``FILE.partial`` is a SQLite database written in batched transactions. SQLite's own
+  journal makes every commit atomic, and the run's settings live in a ``run`` table; the rows
+  committed are the progress.
+* ``--resume`` checks that the settings match (same model, inputs, format and options), skips
+  the documents already committed (checking that the last one has the recorded id, so
+  changed input is refused rather than silently misaligned) and appends the rest.
+
+The JSONL and CSV records are exactly those of ``framing classify --format jsonl|csv``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import numpy as np
+
+from . import defaults
+from .atomic import atomic_write, check_writable
+from .classify import frame_proportions
+from .documents import DocumentText
+from .errors import OutputError
+from .report import CSV_COLUMNS
+from .segment import Sentence
+
+PARTIAL_SUFFIX = ".partial"
+JOURNAL_SUFFIX = ".journal"
+JOURNAL_FORMAT = "framing-output-journal"
+#: Columns of the SQLite ``documents`` table before the one-per-frame proportion columns.
+DOCUMENT_COLUMNS = ("doc", "id", "path", "n_sentences")
+SENTENCE_COLUMNS = ("doc", "sentence_index", "start", "end", "text", "frame", "confidence")
+
+SqlRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    """Classified documents encoded for one output kind: bytes for JSONL/CSV, rows for SQLite."""
+
+    documents: int
+    sentences: int
+    last_id: str | None
+    payload: bytes | SqlRows
+
+
+def output_kind(path: str | os.PathLike[str]) -> str:
+    """``jsonl``, ``csv`` or ``sqlite`` from the file name; anything else is refused."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in defaults.OUTPUT_SUFFIXES:
+        kinds = ", ".join(defaults.OUTPUT_SUFFIXES)
+        raise OutputError(f"{path}: unknown output kind {suffix or '(no suffix)'!r}; name the file {kinds}")
+    return suffix[1:]
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """Documents, their sentences, and per sentence (in order) the probabilities, frame and confidence."""
+
+    documents: tuple[DocumentText, ...]
+    sentences: list[list[Sentence]]
+    #: Frames in the model's column order (the keys of each sentence's scores).
+    frames: tuple[str, ...]
+    #: Frames in report order (the proportion keys, then unclassified with a threshold).
+    display: tuple[str, ...]
+    proba: np.ndarray
+    labels: np.ndarray
+    confidence: np.ndarray
+    with_unclassified: bool
+
+
+def round6(values: np.ndarray) -> np.ndarray:
+    """``round(x, 6)`` for every element, exactly as Python rounds (correctly, half to even).
+
+    numpy's ``round`` scales by 1e6 first, which can tip a value lying next to a tie to the
+    other side; those rare values are rounded again one by one with Python's ``round``.
+    """
+    scaled = values * 1e6
+    rounded = np.round(values, 6)
+    close_to_tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for position in zip(*np.nonzero(close_to_tie), strict=True):
+        rounded[position] = round(float(values[position]), 6)
+    return rounded
+
+
+def encode_scored(scored: ScoredChunk, kind: str, first_doc: int) -> EncodedBatch:
+    """Encode scored documents; records are those of ``framing classify --format jsonl|csv``.
+
+    ``first_doc`` numbers the first document in the SQLite ``doc`` column.
+    """
+    scores = round6(scored.proba).tolist()
+    confidences = round6(scored.confidence).tolist()
+    labels = scored.labels.tolist()
+    frames = scored.frames
+    doc_rows: list[tuple[Any, ...]] = []
+    sentence_rows: list[tuple[Any, ...]] = []
+    lines: list[str] = []
+    csv_buffer = io.StringIO()
+    csv_writer = csv.writer(csv_buffer, lineterminator="\n")
+    row = 0
+    for number, (document, sentences) in enumerate(zip(scored.documents, scored.sentences, strict=True), first_doc):
+        end = row + len(sentences)
+        doc_labels = labels[row:end]
+        proportions = frame_proportions(scored.display, doc_labels, scored.with_unclassified)
+        if kind == "jsonl":
+            record = {
+                "id": document.id,
+                "path": document.path,
+                "n_sentences": len(sentences),
+                "sentences": [
+                    {
+                        "index": i,
+                        "start": s.start,
+                        "end": s.end,
+                        "text": s.text,
+                        "frame": doc_labels[i],
+                        "confidence": confidences[row + i],
+                        "scores": dict(zip(frames, scores[row + i], strict=True)),
+                    }
+                    for i, s in enumerate(sentences)
+                ],
+                "proportions": proportions,
+            }
+            lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
+        elif kind == "csv":
+            csv_writer.writerows(
+                [document.id, i, s.start, s.end, doc_labels[i], f"{confidences[row + i]:.6f}", s.text]
+                for i, s in enumerate(sentences)
+            )
+        else:
+            doc_rows.append((number, document.id, document.path, len(sentences), *proportions.values()))
+            sentence_rows.extend(
+                (number, i, s.start, s.end, s.text, doc_labels[i], confidences[row + i])
+                for i, s in enumerate(sentences)
+            )
+        row = end
+    payload: bytes | SqlRows
+    if kind == "jsonl":
+        payload = ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
+    elif kind == "csv":
+        payload = csv_buffer.getvalue().encode("utf-8")
+    elif kind == "sqlite":
+        payload = (doc_rows, sentence_rows)
+    else:
+        raise ValueError(f"unknown output kind {kind!r}")
+    last_id = scored.documents[-1].id if scored.documents else None
+    return EncodedBatch(len(scored.documents), row, last_id, payload)
+
+
+class Output(Protocol):
+    """Where a stream of encoded batches goes, in order."""
+
+    documents_done: int
+    last_id: str | None
+
+    def write(self, batch: EncodedBatch) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class StreamOutput:
+    """JSONL or CSV records to a text stream (standard output); nothing to resume."""
+
+    def __init__(self, stream: Any, kind: str) -> None:
+        self._stream = stream
+        self.documents_done = 0
+        self.last_id: str | None = None
+        if kind == "csv":
+            stream.write(",".join(CSV_COLUMNS) + "\n")
+
+    def write(self, batch: EncodedBatch) -> None:
+        assert isinstance(batch.payload, bytes)
+        self._stream.write(batch.payload.decode("utf-8"))
+        self.documents_done += batch.documents
+        self.last_id = batch.last_id
+
+    def commit(self) -> None:
+        self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
+
+
+def partial_path(target: Path) -> Path:
+    return target.with_name(target.name + PARTIAL_SUFFIX)
+
+
+def journal_path(target: Path) -> Path:
+    return target.with_name(target.name + PARTIAL_SUFFIX + JOURNAL_SUFFIX)
+
+
+def open_output(
+    path: str | os.PathLike[str], settings: dict[str, Any], columns: Sequence[str], *, resume: bool
+) -> Output:
+    """Start (or, with ``resume``, continue) the result file ``path``; ``settings`` identify the run.
+
+    ``columns`` are the proportion keys of every document (frames, plus ``unclassified`` with a
+    confidence threshold), which become the SQLite ``documents`` columns.
+    """
+    target = Path(path)
+    kind = output_kind(target)
+    check_writable(target)
+    partial = partial_path(target)
+    if resume and not partial.exists():
+        if target.exists():
+            raise OutputError(f"{target} is already complete; there is nothing to resume (drop --resume to redo it)")
+        resume = False  # nothing was written yet: start from the beginning
+    elif not resume and partial.exists():
+        raise OutputError(
+            f"{partial} holds an interrupted run; pass --resume to continue it, or delete it to start over"
+        )
+    settings = {"kind": kind, **settings}
+    if kind == "sqlite":
+        return SqliteOutput(target, settings, columns, resume=resume)
+    header = (",".join(CSV_COLUMNS) + "\n").encode("utf-8") if kind == "csv" else b""
+    return AppendOutput(target, settings, header, resume=resume)
+
+
+def _mismatch(where: Path, saved: Any, settings: dict[str, Any]) -> None:
+    if not isinstance(saved, dict):
+        raise OutputError(f"{where} is damaged; delete it to start over")
+    for key, value in settings.items():
+        if saved.get(key) != value:
+            raise OutputError(
+                f"{where} was started with a different {key} ({saved.get(key)!r}, now {value!r}); "
+                "resume with the same command, or delete it to start over"
+            )
+
+
+class AppendOutput:
+    """JSONL or CSV: an append-only partial file plus a journal of the committed length."""
+
+    def __init__(self, target: Path, settings: dict[str, Any], header: bytes, *, resume: bool) -> None:
+        self.target = target
+        self.partial = partial_path(target)
+        self.journal = journal_path(target)
+        self.settings = settings
+        self.documents_done = 0
+        self.last_id: str | None = None
+        state = self._read_journal() if resume and self.journal.exists() else None
+        self._file: BinaryIO
+        try:
+            if state is None:
+                # A fresh run, or one killed before its first commit: nothing counts yet.
+                self._file = self.partial.open("wb")
+                self._file.write(header)
+            else:
+                _mismatch(self.journal, state.get("settings"), settings)
+                self.documents_done, self.last_id = state["documents"], state["last_id"]
+                self._file = self.partial.open("r+b")
+                self._file.truncate(state["bytes"])  # drops records written after the last commit
+                self._file.seek(state["bytes"])
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc.strerror}; check the folder") from None
+        try:
+            self.commit()
+        except BaseException:
+            self._file.close()
+            raise
+
+    def _read_journal(self) -> dict[str, Any]:
+        try:
+            state = json.loads(self.journal.read_text(encoding="utf-8"))
+            valid = (
+                isinstance(state, dict)
+                and state.get("format") == JOURNAL_FORMAT
+                and type(state.get("documents")) is int
+                and type(state.get("bytes")) is int
+                and state["bytes"] <= self.partial.stat().st_size
+            )
+        except (OSError, ValueError):
+            valid = False
+        if not valid:
+            raise OutputError(f"{self.journal} is damaged or does not match {self.partial}; delete both to start over")
+        return state
+
+    def write(self, batch: EncodedBatch) -> None:
+        assert isinstance(batch.payload, bytes)
+        try:
+            self._file.write(batch.payload)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc.strerror}; rerun with --resume once fixed") from None
+        self.documents_done += batch.documents
+        if batch.last_id is not None:
+            self.last_id = batch.last_id
+
+    def commit(self) -> None:
+        """Make everything written so far durable, then record it in the journal."""
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            state = {
+                "format": JOURNAL_FORMAT,
+                "settings": self.settings,
+                "documents": self.documents_done,
+                "bytes": self._file.tell(),
+                "last_id": self.last_id,
+            }
+            with atomic_write(self.journal) as handle:
+                json.dump(state, handle, ensure_ascii=False)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc.strerror}; rerun with --resume once fixed") from None
+
+    def finish(self) -> None:
+        self.commit()
+        self._file.close()
+        os.replace(self.partial, self.target)
+        self.journal.unlink()
+        _sync_folder(self.target.parent)
+
+    def close(self) -> None:
+        if not self._file.closed:
+            with contextlib.suppress(OutputError):
+                self.commit()
+            self._file.close()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable (best effort: not every system can fsync a folder)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def proportion_columns(columns: Sequence[str]) -> list[str]:
+    """SQLite column names for proportion keys; one that clashes with a fixed column gets ``_proportion``."""
+    fixed = {c.lower() for c in DOCUMENT_COLUMNS}
+    return [f"{c}_proportion" if c.lower() in fixed else c for c in columns]
+
+
+class SqliteOutput:
+    """SQLite: ``documents`` and ``sentences`` tables, one transaction per commit."""
+
+    def __init__(self, target: Path, settings: dict[str, Any], columns: Sequence[str], *, resume: bool) -> None:
+        self.target = target
+        self.partial = partial_path(target)
+        self.documents_done = 0
+        self.last_id: str | None = None
+        if not resume:
+            with contextlib.suppress(FileNotFoundError):
+                self.partial.unlink()
+        try:
+            self._db = sqlite3.connect(self.partial, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc}; check the folder") from None
+        try:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            if resume:
+                self._resume(settings)
+            else:
+                self._create(settings, proportion_columns(columns))
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise OutputError(f"{self.partial}: not a usable SQLite file ({exc}); delete it to start over") from None
+        except BaseException:
+            self._db.close()
+            raise
+        placeholders = ", ".join("?" * (len(DOCUMENT_COLUMNS) + len(columns)))
+        self._insert_document = f"INSERT INTO documents VALUES ({placeholders})"
+        self._insert_sentence = f"INSERT INTO sentences VALUES ({', '.join('?' * len(SENTENCE_COLUMNS))})"
+        self._db.execute("BEGIN")
+
+    def _create(self, settings: dict[str, Any], columns: Sequence[str]) -> None:
+        frames = "".join(f", {_quote(c)} REAL NOT NULL" for c in columns)
+        # One transaction: a kill leaves either nothing or tables and settings together.
+        self._db.execute("BEGIN")
+        self._db.execute("CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE documents "
+            f"(doc INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT, n_sentences INTEGER NOT NULL{frames})"
+        )
+        self._db.execute(
+            "CREATE TABLE sentences (doc INTEGER NOT NULL REFERENCES documents (doc), "
+            'sentence_index INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, '
+            "text TEXT NOT NULL, frame TEXT NOT NULL, confidence REAL NOT NULL)"
+        )
+        self._db.execute("INSERT INTO run VALUES ('settings', ?)", (json.dumps(settings, ensure_ascii=False),))
+        self._db.execute("COMMIT")
+
+    def _resume(self, settings: dict[str, Any]) -> None:
+        try:
+            (saved,) = self._db.execute("SELECT value FROM run WHERE key = 'settings'").fetchone()
+            saved = json.loads(saved)
+        except (TypeError, ValueError, sqlite3.DatabaseError):
+            raise OutputError(f"{self.partial} is not a framing result file; delete it to start over") from None
+        _mismatch(self.partial, saved, settings)
+        self.documents_done = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        last = self._db.execute("SELECT id FROM documents ORDER BY doc DESC LIMIT 1").fetchone()
+        self.last_id = last[0] if last else None
+
+    def write(self, batch: EncodedBatch) -> None:
+        assert isinstance(batch.payload, tuple)
+        documents, sentences = batch.payload
+        try:
+            self._db.executemany(self._insert_document, documents)
+            self._db.executemany(self._insert_sentence, sentences)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc}; rerun with --resume once fixed") from None
+        self.documents_done += batch.documents
+        if batch.last_id is not None:
+            self.last_id = batch.last_id
+
+    def commit(self) -> None:
+        try:
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc}; rerun with --resume once fixed") from None
+
+    def finish(self) -> None:
+        try:
+            self._db.execute("COMMIT")
+            # Indexes are built once at the end: cheaper than maintaining them row by row.
+            self._db.execute("BEGIN")
+            self._db.execute("CREATE INDEX sentences_frame ON sentences (frame, confidence)")
+            self._db.execute("CREATE INDEX sentences_doc ON sentences (doc, sentence_index)")
+            self._db.execute("CREATE INDEX documents_id ON documents (id)")
+            self._db.execute("INSERT INTO run VALUES ('completed', ?)", (time.strftime("%Y-%m-%dT%H:%M:%S%z"),))
+            self._db.execute("COMMIT")
+            self._db.close()
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write {self.partial}: {exc}; rerun with --resume once fixed") from None
+        os.replace(self.partial, self.target)
+        _sync_folder(self.target.parent)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+            self._db.close()

@@ -1,0 +1,100 @@
+"""`--jobs N`: apply a function to a stream of items in N worker processes, results in input order.
+
+At most ``in_flight`` items are submitted and not yet collected, so memory stays bounded
+however long the stream is; the input is consumed only as results are taken. A stream of a
+single item is processed in this process (no workers start for one article). Workers are
+forked where the system allows it, so they inherit what the parent has loaded (the model)
+instead of loading it again; elsewhere ``initializer`` prepares each fresh worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import chain
+from typing import Any, TypeVar
+
+from .errors import WorkerError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_jobs() -> int:
+    """The cores this process may use (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not every system has sched_getaffinity
+        return max(1, os.cpu_count() or 1)
+
+
+def forks() -> bool:
+    """Whether workers are forked (and so inherit the parent's memory) on this system."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_worker(initializer: Callable[..., None] | None, args: tuple[Any, ...]) -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides what to do with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*args)
+
+
+def ordered_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    jobs: int,
+    in_flight: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[R]:
+    """``map(function, items)`` over ``jobs`` processes, yielding results in the order of ``items``.
+
+    If reading ``items`` fails, the results of the items already read are yielded first, then
+    the error is raised: work done before a bad input is never thrown away.
+    """
+    items = iter(items)
+    if jobs <= 1:
+        yield from map(function, items)
+        return
+    head = [item for item in (next(items, _END), next(items, _END)) if item is not _END]
+    if len(head) < 2:
+        yield from map(function, head)
+        return
+    limit = in_flight or 2 * jobs
+    context = multiprocessing.get_context("fork" if forks() else "spawn")
+    pending: deque[Future[R]] = deque()
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
+    try:
+        source = chain(head, items)
+        while True:
+            try:
+                item = next(source, _END)
+            except Exception:
+                while pending:
+                    yield pending.popleft().result()
+                raise
+            if item is _END:
+                break
+            pending.append(pool.submit(function, item))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerError(
+            "a worker process died (killed, or out of memory); rerun with fewer --jobs, or --resume with --output"
+        ) from None
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_END: Any = object()

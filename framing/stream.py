@@ -1,0 +1,332 @@
+"""Classify a collection as a stream: read lazily, classify chunks in workers, write results in order.
+
+Memory is bounded by the chunk size times the chunks in flight, not by the collection: the
+documents are read one at a time (JSONL line by line, gzipped or not), grouped into chunks of
+at most :data:`~framing.defaults.CHUNK_DOCUMENTS` documents or
+:data:`~framing.defaults.CHUNK_CHARS` characters, classified and encoded by a worker (this
+process, ``--jobs`` processes, or a Dask cluster) and written in input order. A chunk's result
+depends on its documents only, so every way of running gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import defaults
+from .classify import BATCH_SENTENCES
+from .documents import JSONL_SUFFIXES, DocumentText, Warn, find_text_files, read_documents
+from .errors import InputError
+from .model import FramingModel
+from .outputs import EncodedBatch, Output, ScoredChunk, encode_scored
+from .progress import Progress
+from .segment import split_sentences
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive documents of the stream; ``first_doc`` is the 1-based number of the first."""
+
+    first_doc: int
+    documents: tuple[DocumentText, ...]
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """What a streaming run did: documents and sentences written, and documents resumed past."""
+
+    documents: int
+    sentences: int
+    resumed: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the documents come from and how to read them."""
+
+    paths: tuple[str, ...]
+    text_field: str = defaults.TEXT_FIELD
+    id_field: str = defaults.ID_FIELD
+    encoding: str | None = None
+    stdin_jsonl: bool = False
+
+    def read(self, warn: Warn | None = None) -> Iterator[DocumentText]:
+        return read_documents(
+            self.paths,
+            text_field=self.text_field,
+            id_field=self.id_field,
+            encoding=self.encoding,
+            warn=warn,
+            stdin_jsonl=self.stdin_jsonl,
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """What identifies these inputs for ``--resume`` (absolute paths, since the folder may change)."""
+        return {
+            "inputs": [p if p == "-" else os.path.abspath(p) for p in self.paths],
+            "text_field": self.text_field,
+            "id_field": self.id_field,
+            "encoding": self.encoding,
+            "stdin_jsonl": self.stdin_jsonl,
+        }
+
+
+def chunk_documents(
+    documents: Iterable[DocumentText],
+    *,
+    first_doc: int = 1,
+    max_documents: int = defaults.CHUNK_DOCUMENTS,
+    max_chars: int = defaults.CHUNK_CHARS,
+) -> Iterator[Chunk]:
+    """Group documents into chunks of at most ``max_documents`` documents or ``max_chars`` characters.
+
+    A document longer than ``max_chars`` makes a chunk of its own.
+    """
+    chunk: list[DocumentText] = []
+    chars = 0
+    iterator = iter(documents)
+    while True:
+        try:
+            document = next(iterator, None)
+        except Exception:
+            if chunk:  # the documents read before a bad input still count
+                yield Chunk(first_doc, tuple(chunk))
+            raise
+        if document is None:
+            break
+        if chunk and (len(chunk) >= max_documents or chars + len(document.text) > max_chars):
+            yield Chunk(first_doc, tuple(chunk))
+            first_doc += len(chunk)
+            chunk, chars = [], 0
+        chunk.append(document)
+        chars += len(document.text)
+    if chunk:
+        yield Chunk(first_doc, tuple(chunk))
+
+
+def skip_documents(documents: Iterable[DocumentText], count: int, last_id: str | None) -> Iterator[DocumentText]:
+    """Drop the ``count`` documents a previous run finished, checking that the last had id ``last_id``."""
+    iterator = iter(documents)
+    last: DocumentText | None = None
+    for number in range(count):
+        last = next(iterator, None)
+        if last is None:
+            raise InputError(
+                f"the input has {number} documents, fewer than the {count} the interrupted run wrote; "
+                "resume with the same inputs, or start over"
+            )
+    if count and last is not None and last_id is not None and last.id != last_id:
+        raise InputError(
+            f"document {count} of the input is {last.id!r}, but the interrupted run ended with {last_id!r}; "
+            "resume with the same inputs, or start over"
+        )
+    return iterator
+
+
+def count_documents(inputs: Inputs) -> int | None:
+    """How many documents the inputs hold, for an ETA; ``None`` when that costs a full read.
+
+    Folders are listed, JSONL files have their lines counted (blank lines are rare and only
+    make the ETA slightly pessimistic); gzipped files and standard input are unknown.
+    """
+    total = 0
+    for raw in inputs.paths:
+        path = Path(raw)
+        if raw == "-" or path.name.endswith(".gz"):
+            return None
+        if path.is_dir():
+            total += sum(1 for _ in find_text_files(path))
+        elif path.name.endswith(JSONL_SUFFIXES):
+            total += _count_lines(path)
+        else:
+            total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    lines, last = 0, b"\n"
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 22):
+                lines += block.count(b"\n") - block.count(b"\n\n")
+                last = block[-1:]
+    except OSError:
+        return 0
+    return lines + (last != b"\n")
+
+
+# -- the work done for each chunk, wherever it runs --------------------------------------------
+_MODEL: FramingModel | None = None
+
+
+def use_model(model: FramingModel) -> None:
+    """Make ``model`` the one chunks are classified with in this process (and in forked workers)."""
+    global _MODEL
+    _MODEL = model
+
+
+def load_model_bytes(data: bytes) -> None:
+    """Worker initializer where workers are not forked: rebuild the model from its file bytes."""
+    use_model(FramingModel.from_bytes(data, "model"))
+
+
+def score_chunk(model: FramingModel, documents: Sequence[DocumentText], min_confidence: float) -> ScoredChunk:
+    """Segment and score documents: what ``classify_documents`` computes, kept as arrays.
+
+    Building a Python object per sentence costs more than scoring it; the encoders in
+    :mod:`framing.outputs` write records straight from these arrays, identical to those of
+    :func:`framing.classify.classify_documents` (tested).
+    """
+    sentences = [split_sentences(document.text) for document in documents]
+    texts = [s.text for group in sentences for s in group]
+    frames = model.frames
+    if texts:
+        # Slices bound the feature matrix, as in classify_documents.
+        slices = range(0, len(texts), BATCH_SENTENCES)
+        proba = np.vstack([model.predict_proba(texts[i : i + BATCH_SENTENCES]) for i in slices])
+        index, confidence = model.decide(proba)
+    else:
+        proba, index, confidence = np.zeros((0, len(frames))), np.zeros(0, dtype=int), np.zeros(0)
+    names = np.asarray([*frames, defaults.UNCLASSIFIED], dtype=object)
+    labels = names[np.where(confidence >= min_confidence, index, len(frames))]
+    return ScoredChunk(
+        documents=tuple(documents),
+        sentences=sentences,
+        frames=tuple(frames),
+        display=tuple(model.display_frames),
+        proba=proba,
+        labels=labels,
+        confidence=confidence,
+        with_unclassified=min_confidence > 0,
+    )
+
+
+def classify_chunk(chunk: Chunk, kind: str, min_confidence: float, model: FramingModel | None = None) -> EncodedBatch:
+    """Segment, classify and encode one chunk (with ``model``, else the process's model)."""
+    model = model or _MODEL
+    if model is None:
+        raise RuntimeError("no model in this process; call use_model() first")
+    return encode_scored(score_chunk(model, chunk.documents, min_confidence), kind, chunk.first_doc)
+
+
+def model_digest(data: bytes) -> str:
+    """Identifies a model (its file bytes) in resume settings and worker caches."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- the run ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Engine:
+    """How chunks are classified: ``jobs`` local processes, or a Dask scheduler / local cluster."""
+
+    jobs: int = 1
+    scheduler: str | None = None
+    dask_local: int | None = None
+
+    @property
+    def workers(self) -> int:
+        return self.dask_local or self.jobs
+
+    def map(
+        self, chunks: Iterable[Chunk], *, kind: str, min_confidence: float, model_bytes: Callable[[], bytes]
+    ) -> Iterator[EncodedBatch]:
+        """Encoded results of ``chunks``, in order."""
+        in_flight = defaults.CHUNKS_PER_WORKER * self.workers
+        if self.scheduler or self.dask_local:
+            from .distributed import dask_map
+
+            return dask_map(
+                chunks,
+                model_bytes(),
+                kind=kind,
+                min_confidence=min_confidence,
+                scheduler=self.scheduler,
+                local_workers=self.dask_local,
+                in_flight=in_flight,
+            )
+        from .parallel import forks, ordered_map
+
+        task = functools.partial(_classify_in_worker, kind=kind, min_confidence=min_confidence)
+        initializer = None if forks() else load_model_bytes
+        initargs = () if forks() else (model_bytes(),)
+        return ordered_map(
+            task, chunks, jobs=self.jobs, in_flight=in_flight, initializer=initializer, initargs=initargs
+        )
+
+
+def classify_stream(
+    model: FramingModel,
+    inputs: Inputs,
+    output: Output,
+    *,
+    kind: str,
+    min_confidence: float = defaults.MIN_CONFIDENCE,
+    engine: Engine | None = None,
+    model_bytes: Callable[[], bytes] | None = None,
+    warn: Warn | None = None,
+    progress: Progress | None = None,
+    chunk_documents_max: int | None = None,
+    chunk_chars_max: int | None = None,
+    commit_seconds: float | None = None,
+) -> StreamSummary:
+    """Classify every document of ``inputs`` into ``output``, continuing after ``output.documents_done``.
+
+    On any failure or interruption the results already written are committed (so ``--resume``
+    continues from there) and the exception is raised again.
+    """
+    engine = engine or Engine()
+    start = time.perf_counter()
+    resumed = output.documents_done
+    commit_every = defaults.COMMIT_SECONDS if commit_seconds is None else commit_seconds
+    use_model(model)
+    sentences = 0
+    try:
+        documents: Iterator[DocumentText] = inputs.read(warn)
+        if resumed:
+            documents = skip_documents(documents, resumed, output.last_id)
+            if progress is not None:
+                progress.advance(resumed, 0, skipped=True)
+        chunks = chunk_documents(
+            documents,
+            first_doc=resumed + 1,
+            max_documents=chunk_documents_max or defaults.CHUNK_DOCUMENTS,
+            max_chars=chunk_chars_max or defaults.CHUNK_CHARS,
+        )
+        results = engine.map(
+            chunks, kind=kind, min_confidence=min_confidence, model_bytes=model_bytes or model.to_bytes
+        )
+        last_commit = time.monotonic()
+        for batch in results:
+            output.write(batch)
+            sentences += batch.sentences
+            if progress is not None:
+                progress.advance(batch.documents, batch.sentences)
+            if time.monotonic() - last_commit >= commit_every:
+                output.commit()
+                last_commit = time.monotonic()
+        output.finish()
+    except BaseException:
+        output.close()
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    return StreamSummary(output.documents_done - resumed, sentences, resumed, time.perf_counter() - start)
+
+
+def _classify_in_worker(chunk: Chunk, *, kind: str, min_confidence: float) -> EncodedBatch:
+    return classify_chunk(chunk, kind, min_confidence)
+
+
+def output_columns(model: FramingModel, min_confidence: float) -> Sequence[str]:
+    """The proportion keys of every document: frames in display order, plus unclassified with a threshold."""
+    return [*model.display_frames, *([defaults.UNCLASSIFIED] if min_confidence > 0 else [])]
