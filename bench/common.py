@@ -6,7 +6,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -80,51 +79,51 @@ def _short(word: str) -> str:
     return word
 
 
+# A small launcher process starts the command and reports the command's own peak RSS and wall
+# time. Measured from the benchmark process itself, a child's peak would include the memory it
+# shares with this (large, torch-holding) process between fork and exec.
+_LAUNCHER = (
+    "import os, subprocess, sys, time\n"
+    "began = time.perf_counter()\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "with open(sys.argv[1], 'w') as out:\n"
+    "    out.write(f'{usage.ru_maxrss} {time.perf_counter() - began}')\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def measure(
     command: Sequence[str],
     stdin_path: Path | None = None,
     env: dict[str, str] | None = None,
     ok: Sequence[int] = (0,),
 ) -> Measured:
-    """Run ``command`` to completion; its peak RSS comes from wait4's rusage for that one child."""
+    """Run ``command`` to completion: its wall time, its own peak RSS (wait4 rusage) and its output."""
+    import tempfile
+
+    fd, report_name = tempfile.mkstemp(prefix="bench-measure-", suffix=".txt")
+    os.close(fd)
+    report = Path(report_name)
     stdin = stdin_path.open("rb") if stdin_path else subprocess.DEVNULL
     try:
-        began = time.perf_counter()
-        process = subprocess.Popen(
-            list(command), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
-            env={**os.environ, **(env or {})},
+        result = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(report), *command],
+            stdin=stdin, capture_output=True, cwd=ROOT, env={**os.environ, **(env or {})}, check=False,
         )  # fmt: skip
-        out, err = _communicate(process)
-        seconds = time.perf_counter() - began
-        peak_kib = process.peak_kib  # type: ignore[attr-defined]
+        fields = report.read_text().split()
     finally:
         if stdin_path:
             stdin.close()  # type: ignore[union-attr]
-    if process.returncode not in ok:
-        raise RuntimeError(f"{shown(command)} exited {process.returncode}:\n{err.decode(errors='replace')[-2000:]}")
-    return Measured(seconds, peak_kib / 1024, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
-
-
-def _communicate(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    import threading
-
-    chunks: dict[str, bytes] = {}
-
-    def drain(name: str, stream: Any) -> None:
-        chunks[name] = stream.read()
-
-    threads = [
-        threading.Thread(target=drain, args=(n, s)) for n, s in (("out", process.stdout), ("err", process.stderr))
-    ]
-    for thread in threads:
-        thread.start()
-    # wait4 reaps this child and returns its own resource usage (ru_maxrss in KiB on Linux).
-    _, status, usage = os.wait4(process.pid, 0)
-    for thread in threads:
-        thread.join()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    process.peak_kib = usage.ru_maxrss  # type: ignore[attr-defined]
-    return chunks.get("out", b""), chunks.get("err", b"")
+        report.unlink(missing_ok=True)
+    if result.returncode not in ok or len(fields) != 2:
+        raise RuntimeError(
+            f"{shown(command)} exited {result.returncode}:\n{result.stderr.decode(errors='replace')[-2000:]}"
+        )
+    peak_kib, seconds = int(fields[0]), float(fields[1])
+    return Measured(
+        seconds, peak_kib / 1024, result.stdout.decode("utf-8", "replace"), result.stderr.decode("utf-8", "replace")
+    )
 
 
 def binary_scores(gold: Sequence[bool], predicted: Sequence[bool]) -> dict[str, float]:

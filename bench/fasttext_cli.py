@@ -32,11 +32,11 @@ def train(corpus: str, out: str) -> None:
     model.save_model(out)
 
 
-def load(path: str, runs: int = 5) -> None:
+def load(path: str, runs: str = "5") -> None:
     import fasttext
 
     times = []
-    for _ in range(runs):
+    for _ in range(int(runs)):
         began = time.perf_counter()
         fasttext.load_model(path)
         times.append(time.perf_counter() - began)

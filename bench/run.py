@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -93,13 +94,20 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-work-"))
     ctx = Context(data=args.data.resolve(), work=work, log=lambda m: print(m, file=sys.stderr, flush=True))
     fresh: dict[str, str] = {}
+    failed: list[str] = []
     try:
         for module in modules:
             if module.KEY not in wanted:
                 continue
             ctx.log(f"== {module.KEY}: {module.TITLE}")
             began = time.perf_counter()
-            section: Section = module.run(ctx)
+            try:
+                section: Section = module.run(ctx)
+            except Exception:
+                # One broken section must not cost the others: report it, keep its old text, go on.
+                ctx.log(f"   {module.KEY} FAILED; its previous text in {args.out} is kept:\n{traceback.format_exc()}")
+                failed.append(module.KEY)
+                continue
             when = datetime.now(UTC).strftime("%Y-%m-%d")
             section = Section(section.key, section.title, section.body, section.commands, time.perf_counter() - began)
             fresh[section.key] = render_section(section, when)
@@ -111,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             ctx.log(f"   {section.key} done in {section.seconds:.0f} s; {args.out} updated")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if failed:
+        print(f"Error: section(s) {', '.join(failed)} failed; see the tracebacks above", file=sys.stderr)
+        return 1
     return 0
 
 

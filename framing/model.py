@@ -171,23 +171,26 @@ class FramingModel:
         return ordered + [f for f in frames if f not in ordered]
 
     def transform(self, texts: Sequence[str]) -> spmatrix:
-        from .features import transform
+        from .features import block_names, transform
 
         self._check_fitted()
         assert self.features_ is not None
         texts = list(texts)
-        blocks = self.features_.transformer_list
-        if blocks[-1][0] == EMBEDDINGS_BLOCK:
+        if block_names(self.features_)[-1] == EMBEDDINGS_BLOCK:
             from scipy.sparse import hstack
 
+            blocks = self.features_.transformer_list
             # The TF-IDF blocks keep their fast path; the embeddings come from the encoder.
             return hstack([transform(_tfidf_part(self.features_), texts), blocks[-1][1].transform(texts)]).tocsr()
         # Bit for bit what features_.transform computes, several times faster (see features.py).
         return transform(self.features_, texts)
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        from .features import transposed
+
         assert self.coef_ is not None and self.intercept_ is not None
-        scores = self.transform(texts) @ self.coef_.T + self.intercept_
+        # The same product as `@ self.coef_.T`, without scipy copying the weights on every call.
+        scores = self.transform(texts) @ transposed(self.coef_) + self.intercept_
         return np.asarray(scores)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -285,8 +288,7 @@ class FramingModel:
 
     @classmethod
     def _rebuild(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> FramingModel:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
+        from .features import TfidfBlock, lazy_features
 
         config = ModelConfig.from_dict(meta["config"])
         for ngrams in (config.word_ngrams, config.char_ngrams):
@@ -309,15 +311,9 @@ class FramingModel:
             idf = _checked(arrays[f"{name}.idf"], f"{name}.idf", "f")
             if len(terms) != len(idf) or len(set(terms)) != len(terms):
                 raise ValueError(f"block {name!r} has {len(terms)} terms for {len(idf)} weights")
-            vectorizer = TfidfVectorizer(
-                sublinear_tf=True,
-                min_df=config.min_df,
-                dtype=np.float64,
-                vocabulary=dict(zip(terms, range(len(terms)), strict=True)),
-                **params[name],
-            )
-            vectorizer.idf_ = idf
-            blocks.append((name, vectorizer))
+            settings = {"sublinear_tf": True, "min_df": config.min_df, "dtype": np.float64, **params[name]}
+            vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+            blocks.append((name, TfidfBlock(name, settings, vocabulary, idf)))
             n_features += len(terms)
         classes = meta["classes"]
         if not isinstance(classes, list) or len(classes) < 2 or len(set(classes)) != len(classes):
@@ -338,7 +334,8 @@ class FramingModel:
         if threshold is not None and (type(threshold) not in (int, float) or not 0 <= threshold <= 1):
             raise ValueError(f"threshold {threshold!r} is not a probability")
         model = cls(config=config)
-        model.features_ = FeatureUnion(blocks)
+        # scikit-learn (most of a second to import) is only imported if the union itself is used.
+        model.features_ = lazy_features(blocks)
         model.coef_, model.intercept_ = coef, intercept
         model.classes_ = np.asarray(classes, dtype=object)
         model.positive_ = positive

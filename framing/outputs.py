@@ -5,7 +5,7 @@ How a killed run stays consistent, and how ``--resume`` continues it:
 * Nothing is written to ``FILE`` until the run is complete: results go to ``FILE.partial``
   beside it, which replaces ``FILE`` in one atomic rename at the end. Readers of ``FILE``
   never see half a result, and a previous ``FILE`` stays intact until then.
-* JSONL and CSV: ``FILE.partial`` is append-only. Every couple of seconds the appended bytes
+* JSONL and CSV: ``FILE.partial`` is append-only. Every few seconds the appended bytes
   are flushed and fsynced, then a small journal, ``FILE.partial.journal`` (JSON: the run's
   settings, the documents and bytes committed, the last document id), is replaced atomically.
   Bytes past the committed length (a record torn by a kill) are cut off when the run resumes,
@@ -29,8 +29,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -41,6 +42,7 @@ from .atomic import atomic_write, check_writable
 from .classify import frame_proportions
 from .documents import DocumentText
 from .errors import OutputError
+from .jsonl import SentenceSuffixes, sentence_prefixes
 from .report import CSV_COLUMNS
 from .segment import Sentence
 
@@ -108,63 +110,89 @@ def encode_scored(scored: ScoredChunk, kind: str, first_doc: int) -> EncodedBatc
 
     ``first_doc`` numbers the first document in the SQLite ``doc`` column.
     """
-    scores = round6(scored.proba).tolist()
-    confidences = round6(scored.confidence).tolist()
-    labels = scored.labels.tolist()
-    frames = scored.frames
-    doc_rows: list[tuple[Any, ...]] = []
-    sentence_rows: list[tuple[Any, ...]] = []
-    lines: list[str] = []
-    csv_buffer = io.StringIO()
-    csv_writer = csv.writer(csv_buffer, lineterminator="\n")
-    row = 0
-    for number, (document, sentences) in enumerate(zip(scored.documents, scored.sentences, strict=True), first_doc):
-        end = row + len(sentences)
-        doc_labels = labels[row:end]
-        proportions = frame_proportions(scored.display, doc_labels, scored.with_unclassified)
-        if kind == "jsonl":
-            record = {
-                "id": document.id,
-                "path": document.path,
-                "n_sentences": len(sentences),
-                "sentences": [
-                    {
-                        "index": i,
-                        "start": s.start,
-                        "end": s.end,
-                        "text": s.text,
-                        "frame": doc_labels[i],
-                        "confidence": confidences[row + i],
-                        "scores": dict(zip(frames, scores[row + i], strict=True)),
-                    }
-                    for i, s in enumerate(sentences)
-                ],
-                "proportions": proportions,
-            }
-            lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False))
-        elif kind == "csv":
-            csv_writer.writerows(
-                [document.id, i, s.start, s.end, doc_labels[i], f"{confidences[row + i]:.6f}", s.text]
-                for i, s in enumerate(sentences)
-            )
-        else:
-            doc_rows.append((number, document.id, document.path, len(sentences), *proportions.values()))
-            sentence_rows.extend(
-                (number, i, s.start, s.end, s.text, doc_labels[i], confidences[row + i])
-                for i, s in enumerate(sentences)
-            )
-        row = end
+    if not (np.isfinite(scored.proba).all() and np.isfinite(scored.confidence).all()):
+        raise ValueError("the model produced a probability that is not a number")
     payload: bytes | SqlRows
     if kind == "jsonl":
-        payload = ("\n".join(lines) + "\n" if lines else "").encode("utf-8")
+        payload = _jsonl(scored).encode("utf-8", errors="backslashreplace")
     elif kind == "csv":
-        payload = csv_buffer.getvalue().encode("utf-8")
+        payload = _csv(scored).encode("utf-8", errors="backslashreplace")
     elif kind == "sqlite":
-        payload = (doc_rows, sentence_rows)
+        payload = _sql_rows(scored, first_doc)
     else:
         raise ValueError(f"unknown output kind {kind!r}")
     last_id = scored.documents[-1].id if scored.documents else None
-    return EncodedBatch(len(scored.documents), row, last_id, payload)
+    return EncodedBatch(len(scored.documents), len(scored.labels), last_id, payload)
+
+
+def _by_document(scored: ScoredChunk) -> Iterator[tuple[DocumentText, list[Sentence], int, dict[str, float]]]:
+    """Each document, its sentences, the row of its first sentence, and its frame proportions."""
+    labels = scored.labels.tolist()
+    row = 0
+    for document, sentences in zip(scored.documents, scored.sentences, strict=True):
+        end = row + len(sentences)
+        yield document, sentences, row, frame_proportions(scored.display, labels[row:end], scored.with_unclassified)
+        row = end
+
+
+def _jsonl(scored: ScoredChunk) -> str:
+    """The lines ``json.dumps(document.to_dict(), ensure_ascii=False)`` gives, built faster (see jsonl.py)."""
+    quote = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+    names = [*scored.frames, defaults.UNCLASSIFIED]
+    index = {name: i for i, name in enumerate(names)}
+    label_index = np.fromiter(map(index.__getitem__, scored.labels.tolist()), dtype=np.int64, count=len(scored.labels))
+    rounded = np.column_stack([round6(scored.confidence), round6(scored.proba)])
+    suffixes = SentenceSuffixes(scored.frames, names).render(label_index, rounded)
+    numbers = np.fromiter(
+        chain.from_iterable((i, s.start, s.end) for group in scored.sentences for i, s in enumerate(group)),
+        dtype=np.int64,
+        count=3 * len(scored.labels),
+    ).reshape(-1, 3)
+    prefixes = sentence_prefixes(numbers)
+    lines = []
+    for document, sentences, row, proportions in _by_document(scored):
+        end = row + len(sentences)
+        records = [
+            prefix + quote(s.text) + suffix
+            for prefix, s, suffix in zip(prefixes[row:end], sentences, suffixes[row:end], strict=True)
+        ]
+        lines.append(
+            '{"id": %s, "path": %s, "n_sentences": %d, "sentences": [%s], "proportions": %s}\n'  # noqa: UP031
+            % (
+                quote(document.id),
+                "null" if document.path is None else quote(document.path),
+                len(sentences),
+                ", ".join(records),
+                json.dumps(proportions, ensure_ascii=False, allow_nan=False),
+            )
+        )
+    return "".join(lines)
+
+
+def _csv(scored: ScoredChunk) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    labels = scored.labels.tolist()
+    confidences = round6(scored.confidence).tolist()
+    for document, sentences, row, _ in _by_document(scored):
+        writer.writerows(
+            [document.id, i, s.start, s.end, labels[row + i], f"{confidences[row + i]:.6f}", s.text]
+            for i, s in enumerate(sentences)
+        )
+    return buffer.getvalue()
+
+
+def _sql_rows(scored: ScoredChunk, first_doc: int) -> SqlRows:
+    labels = scored.labels.tolist()
+    confidences = round6(scored.confidence).tolist()
+    documents: list[tuple[Any, ...]] = []
+    sentence_rows: list[tuple[Any, ...]] = []
+    for number, (document, sentences, row, proportions) in enumerate(_by_document(scored), first_doc):
+        documents.append((number, document.id, document.path, len(sentences), *proportions.values()))
+        sentence_rows.extend(
+            (number, i, s.start, s.end, s.text, labels[row + i], confidences[row + i]) for i, s in enumerate(sentences)
+        )
+    return documents, sentence_rows
 
 
 class Output(Protocol):
@@ -325,7 +353,7 @@ class AppendOutput:
                 "last_id": self.last_id,
             }
             with atomic_write(self.journal) as handle:
-                json.dump(state, handle, ensure_ascii=False)
+                json.dump(state, handle)  # ASCII: ids and paths may hold lone surrogates
         except OSError as exc:
             raise OutputError(f"cannot write {self.partial}: {exc.strerror}; rerun with --resume once fixed") from None
 
@@ -351,6 +379,15 @@ def _sync_folder(folder: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def _encodable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows whose strings can be written as UTF-8 (lone surrogates become backslash escapes)."""
+
+    def fix(value: Any) -> Any:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(value, str) else value
+
+    return [tuple(fix(v) for v in row) for row in rows]
 
 
 def _quote(name: str) -> str:
@@ -409,7 +446,7 @@ class SqliteOutput:
             'sentence_index INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, '
             "text TEXT NOT NULL, frame TEXT NOT NULL, confidence REAL NOT NULL)"
         )
-        self._db.execute("INSERT INTO run VALUES ('settings', ?)", (json.dumps(settings, ensure_ascii=False),))
+        self._db.execute("INSERT INTO run VALUES ('settings', ?)", (json.dumps(settings),))
         self._db.execute("COMMIT")
 
     def _resume(self, settings: dict[str, Any]) -> None:
@@ -427,8 +464,17 @@ class SqliteOutput:
         assert isinstance(batch.payload, tuple)
         documents, sentences = batch.payload
         try:
-            self._db.executemany(self._insert_document, documents)
-            self._db.executemany(self._insert_sentence, sentences)
+            self._db.execute("SAVEPOINT batch")
+            try:
+                self._db.executemany(self._insert_document, documents)
+                self._db.executemany(self._insert_sentence, sentences)
+            except UnicodeEncodeError:
+                # A lone surrogate (from a JSON escape) has no UTF-8 form: undo the rows inserted
+                # so far and store the batch with such characters written as \udXXX.
+                self._db.execute("ROLLBACK TO batch")
+                self._db.executemany(self._insert_document, _encodable(documents))
+                self._db.executemany(self._insert_sentence, _encodable(sentences))
+            self._db.execute("RELEASE batch")
         except sqlite3.Error as exc:
             raise OutputError(f"cannot write {self.partial}: {exc}; rerun with --resume once fixed") from None
         self.documents_done += batch.documents

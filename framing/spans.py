@@ -16,9 +16,10 @@ Rules (documented in the README and the CLI help):
   joined with ``|``, in the ``labels`` column.
 * A span whose offsets fall outside the article (or end before they start) is reported through
   ``warn`` naming the file and line, then skipped; without ``warn`` it is an error.
-* The same text appearing with different labels (a republished article annotated twice) cannot be
-  trained on as is; with ``resolve_conflicts`` every copy gets the most frequent non-``none``
-  label among the copies (ties: by name), and a note says how many texts were relabeled.
+* The same text appearing with different labels (a republished article annotated twice, a stock
+  phrase) cannot be trained on as is; with ``resolve_conflicts`` every copy gets the majority
+  label of its copies (ties: a span label over ``none``, then by name), and a note says how many
+  texts were relabeled.
 """
 
 from __future__ import annotations
@@ -251,21 +252,21 @@ def import_spans(
         if relabeled:
             notes.append(
                 f"{relabeled} text(s) appear more than once with different labels; every copy now has "
-                "the most frequent span label among the copies"
+                "the majority label of its copies (ties: the span label)"
             )
     return SpanImport(tuple(out), len(articles), n_spans, n_skipped, tuple(notes))
 
 
 def resolve_label_conflicts(rows: Sequence[SpanUnit]) -> tuple[list[SpanUnit], int]:
-    """Give every copy of a text the same label: the most frequent non-``none`` one (ties: by name)."""
+    """Give every copy of a text the same label: the majority label (ties: a span label over ``none``, then by name)."""
     by_text: dict[str, list[SpanUnit]] = defaultdict(list)
     for row in rows:
         by_text[" ".join(row.text.split())].append(row)
     chosen: dict[str, str] = {}
     for key, copies in by_text.items():
         if len({c.label for c in copies}) > 1:
-            counts = Counter(c.label for c in copies if c.label != defaults.SPAN_NEGATIVE_LABEL)
-            chosen[key] = min(counts, key=lambda label: (-counts[label], label))
+            counts = Counter(c.label for c in copies)
+            chosen[key] = min(counts, key=lambda label: (-counts[label], label == defaults.SPAN_NEGATIVE_LABEL, label))
     resolved = [
         replace(row, label=chosen[key]) if (key := " ".join(row.text.split())) in chosen else row for row in rows
     ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import TINY_ARTICLE, TINY_ROWS
@@ -11,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from framing import features
-from framing.features import compile_features
+from framing.features import LazyFeatures, compile_features
 from framing.model import FramingModel, ModelConfig, build_features
 
 TRAIN = [str(r["text"]) for r in TINY_ROWS] + [
@@ -33,6 +37,7 @@ TEXTS = [
     "under_score_words and a_b",
     "tab\tseparated\u00a0nbsp\u2003em\u2028line\u0085next\x1cfile",
     "a\x00b \x00 c",  # NUL, also as a whole word (the separator of the one-split fast path)
+    "lone \ud800 surrogate\udfff from JSON",
     "x " * 3000,  # one n-gram counted thousands of times (beyond the log table)
     "Rockets hit the base near Baghdad " * 40,
 ]
@@ -92,10 +97,30 @@ def test_empty_input_gives_an_empty_matrix(tiny_model: FramingModel) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("ab AB.,-_\t\n\x00çΣσİ1"), max_size=40), min_size=1, max_size=6))
+@given(st.lists(st.text(alphabet=st.sampled_from("ab AB.,-_\t\n\x00çΣσİ1☃"), max_size=40), min_size=1, max_size=6))
 def test_any_text_is_bit_for_bit(texts: list[str]) -> None:
     union = _UNION
     assert_same(union, texts)
 
 
 _UNION = build_features(ModelConfig()).fit([*TRAIN, "ab ba aab abba AB. a-b a_b çaΣ İa 11 1a"])
+
+
+def test_classifying_with_a_loaded_model_does_not_import_scikit_learn(tiny_model_path: Path) -> None:
+    """Importing scikit-learn takes most of a second; a loaded model classifies without it."""
+    code = (
+        "import sys\n"
+        "from framing.model import FramingModel\n"
+        "model = FramingModel.load(sys.argv[1])\n"
+        "model.predict_proba(['Iran arms the militias.'])\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tiny_model_path)], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+
+
+def test_a_lazy_union_builds_the_scikit_learn_union_when_used(tiny_model: FramingModel) -> None:
+    union = tiny_model.features_
+    assert isinstance(union, LazyFeatures)
+    assert [name for name, _ in union.transformer_list] == ["word", "char"]
+    assert np.array_equal(union.transform(TEXTS).toarray(), tiny_model.transform(TEXTS).toarray())

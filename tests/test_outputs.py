@@ -312,3 +312,23 @@ def test_a_previous_result_survives_until_the_new_one_is_complete(
     assert classify(tiny_model_path, docs, out, "--resume").exit_code == 0
     assert out.read_text(encoding="utf-8").count("\n") == 12
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl", "out.jsonl"]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv", "sqlite"])
+def test_lone_surrogates_from_json_escapes_are_written_as_escapes(
+    tiny_model_path: Path, tmp_path: Path, kind: str
+) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a\\ud800", "text": "Iran arms the militias \\udfff. Next."}\n', encoding="utf-8")
+    out = tmp_path / f"out.{kind}"
+    result = classify(tiny_model_path, docs, out)
+    assert result.exit_code == 0, result.output
+    if kind == "sqlite":
+        with sqlite3.connect(out) as db:
+            assert db.execute("SELECT id FROM documents").fetchall() == [("a\\ud800",)]
+            assert db.execute("SELECT text FROM sentences").fetchall()[0] == ("Iran arms the militias \\udfff.",)
+    elif kind == "jsonl":
+        record = json.loads(out.read_text(encoding="utf-8"))
+        assert (record["id"], record["sentences"][0]["text"]) == ("a\ud800", "Iran arms the militias \udfff.")
+    else:
+        assert "Iran arms the militias \\udfff." in out.read_text(encoding="utf-8")

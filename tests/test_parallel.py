@@ -138,3 +138,15 @@ def test_format_jsonl_on_stdout_with_jobs(
     one, two = (CliRunner().invoke(main, [*args, "-j", jobs]) for jobs in ("1", "2"))
     assert one.exit_code == two.exit_code == 0
     assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 9
+
+
+def test_an_input_error_right_after_the_first_item_keeps_its_result() -> None:
+    def items() -> Iterator[int]:
+        yield 7
+        raise InputError("line 2 is bad")
+
+    results = []
+    with pytest.raises(InputError, match="line 2 is bad"):
+        for result in ordered_map(same, items(), jobs=2):
+            results.append(result)
+    assert results == [7]

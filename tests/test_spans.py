@@ -120,7 +120,7 @@ def test_missing_labels_file_is_an_error_not_an_unlabeled_article(tmp_path: Path
         import_spans(art, lab)
 
 
-def test_conflicting_copies_get_one_label_and_a_note(tmp_path: Path) -> None:
+def test_conflicting_copies_get_the_majority_label_and_a_note(tmp_path: Path) -> None:
     text = "Same sentence everywhere.\n"
     art, lab = make_layout(
         tmp_path,
@@ -128,10 +128,18 @@ def test_conflicting_copies_get_one_label_and_a_note(tmp_path: Path) -> None:
         {"article1": span_line("1", "Slogans", 0, 4), "article2": "", "article3": ""},
     )
     result = import_spans(art, lab, positive="propaganda")
-    assert [u.label for u in result.units] == ["propaganda"] * 3
+    assert [u.label for u in result.units] == ["none"] * 3
     assert result.notes and result.notes[0].startswith("1 text(s) appear more than once with different labels")
     kept = import_spans(art, lab, positive="propaganda", resolve_conflicts=False)
     assert [u.label for u in kept.units] == ["propaganda", "none", "none"]
+
+
+def test_a_tied_conflict_goes_to_the_span_label(tmp_path: Path) -> None:
+    text = "Same sentence twice.\n"
+    art, lab = make_layout(
+        tmp_path, {"article1": text, "article2": text}, {"article1": "", "article2": span_line("2", "Slogans", 0, 4)}
+    )
+    assert [u.label for u in import_spans(art, lab).units] == ["Slogans", "Slogans"]
 
 
 def test_binary_name_cannot_be_the_negative_label(layout: tuple[Path, Path]) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from bench import fasttext_baseline
 from bench.common import Context, Section, binary_scores, framing_command, have, measure, shown, table
 from framing import defaults
+from framing.corpus import load_corpus
 from framing.model import FramingModel
 from framing.spans import import_spans
 from framing.train import choose_threshold, make_splits
@@ -46,11 +47,9 @@ def dev_gold(ctx: Context) -> tuple[list[str], list[bool]]:
 
 
 def train_rows(ctx: Context) -> tuple[list[str], list[str], list[str]]:
-    import csv
-
-    with imported(ctx, "train").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return [r["text"] for r in rows], [r["label"] for r in rows], [r["doc_id"] for r in rows]
+    """The train sentences exactly as `framing train` reads them (exact duplicates kept once)."""
+    corpus = load_corpus([imported(ctx, "train")])
+    return corpus.texts, corpus.labels, corpus.groups()
 
 
 def framing_row(
@@ -65,7 +64,7 @@ def framing_row(
     scores = binary_scores(gold, predicted)
     cv = model.info_["cv"]["per_frame"][POSITIVE]["f1"]
     return [
-        f"framing {name}", model.threshold_, scores["precision"], scores["recall"], scores["f1"], cv,
+        f"framing {name}", f"{model.threshold_:.3g}", scores["precision"], scores["recall"], scores["f1"], cv,
         f"{trained.seconds:.0f} s", shown(command),
     ]  # fmt: skip
 
@@ -86,7 +85,7 @@ def fasttext_row(ctx: Context, texts: list[str], gold: list[bool]) -> list[Any]:
     scores = binary_scores(gold, list(dev >= threshold))
     params = ", ".join(f"{k}={v}" for k, v in fasttext_baseline.PARAMS.items() if k != "verbose")
     return [
-        "fastText", threshold, scores["precision"], scores["recall"], scores["f1"], cv_f1, f"{seconds:.0f} s",
+        "fastText", f"{threshold:.3g}", scores["precision"], scores["recall"], scores["f1"], cv_f1, f"{seconds:.0f} s",
         f"fasttext.train_supervised({params}); threshold by the same grouped 5-fold CV on train",
     ]  # fmt: skip
 
@@ -108,13 +107,14 @@ def run(ctx: Context) -> Section:
     rows.append(["all propaganda", "-", all_positive["precision"], 1.0, all_positive["f1"], "-", "-", "-"])
     body = "\n\n".join(
         [
-            f"Train: {len(train_texts):,} lines of {len(set(groups))} articles "
-            f"({labels.count(POSITIVE):,} {POSITIVE}); dev: {len(texts):,} lines ({n_pos} {POSITIVE}). "
+            f"Train: {len(train_texts):,} distinct lines of {len(set(groups))} articles "
+            f"({labels.count(POSITIVE):,} {POSITIVE}; `framing train` keeps one copy of each exact duplicate, "
+            f"and fastText trains on the same lines); dev: {len(texts):,} lines ({n_pos} {POSITIVE}). "
             "A line is `propaganda` when any annotated span overlaps it. Lines holding only a byte-order "
-            "mark or zero-width space are not sentences and are left out (7 in train, 1 in dev, so 14,256 "
-            "and 2,033 rather than the README's 14,263 and 2,034). Train lines repeated with different "
-            "labels (republished articles) get the positive label (`import-spans` rule); dev lines keep "
-            "their own annotation.",
+            "mark or zero-width space are not sentences and are left out (7 in train, 1 in dev: the import "
+            "has 14,256 and 2,033 lines where the README counts 14,263 and 2,034). Train lines repeated with different "
+            "labels (republished articles, stock phrases) get the majority label of their copies, ties "
+            "going to `propaganda` (the `import-spans` rule); dev lines keep their own annotation.",
             "Every decision threshold is chosen by grouped 5-fold cross-validation on train "
             "(folds by article); dev is used only to score.",
             table(

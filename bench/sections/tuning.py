@@ -32,8 +32,11 @@ CANDIDATES: list[tuple[str, ModelConfig]] = [
     ("no class weights", replace(DEFAULT, class_weight=None)),
 ]
 EMBEDDING_CANDIDATES = [
-    (f"+ embeddings, weight {w:g}", replace(DEFAULT, embeddings=defaults.EMBEDDING_ENCODER, embedding_weight=w))
-    for w in (1.0, 2.0)
+    (
+        f"+ embeddings, weight {w:g}, C {c:g}",
+        replace(DEFAULT, embeddings=defaults.EMBEDDING_ENCODER, embedding_weight=w, C=c),
+    )
+    for w, c in ((1.0, defaults.EMBEDDING_C), (1.0, defaults.C), (2.0, defaults.EMBEDDING_C))
 ]
 
 
