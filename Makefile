@@ -9,12 +9,13 @@ SEED_ARTICLE := seeds/000_f1f53ae782e7b667.txt
 SEED_REPORT := reports/seed.html
 CORPUS_FILES := $(wildcard corpus/labeled/*.jsonl) $(CODEBOOK)
 
-.PHONY: help setup demo test lint model bench clean
+.PHONY: help setup demo test lint model seed-report bench clean
 
 help:
 	@echo "make demo   set up, build the default model if needed, classify the seed article (and its HTML report)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make model  (re)build the default model from corpus/"
+	@echo "make seed-report  the default model on the held-out seed article: gold vs predicted proportions"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  real-data benchmarks into BENCHMARKS.md (needs ../shared/data)"
 
@@ -31,6 +32,10 @@ $(MODEL): $(STAMP) $(CORPUS_FILES)
 
 model: $(STAMP)
 	$(BIN)/framing train corpus/labeled --codebook $(CODEBOOK) -o $(MODEL)
+
+# The seed article is held out: its gold vs predicted proportions and their mean absolute error.
+seed-report: $(MODEL)
+	$(BIN)/python bench/seed_report.py $(MODEL)
 
 demo: $(MODEL)
 	@mkdir -p $(dir $(SEED_REPORT))

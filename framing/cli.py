@@ -118,8 +118,12 @@ def _columns(text_column: str, label_column: str, group_column: str) -> Columns:
 def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
-            click.option("--text-column", default=defaults.TEXT_COLUMN, show_default=True, help="Column holding the sentence."),
-            click.option("--label-column", default=defaults.LABEL_COLUMN, show_default=True, help="Column holding the frame."),
+            click.option(
+                "--text-column", default=defaults.TEXT_COLUMN, show_default=True, help="Column holding the sentence."
+            ),
+            click.option(
+                "--label-column", default=defaults.LABEL_COLUMN, show_default=True, help="Column holding the frame."
+            ),
             click.option(
                 "--group-column",
                 default=defaults.GROUP_COLUMN,
@@ -156,15 +160,23 @@ def main() -> None:
 @click.argument("corpus", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the model file.")
 @click.option("--codebook", type=click.Path(dir_okay=False), help="Codebook JSON: frame titles, definitions, colours.")
-@click.option("--cv-folds", default=defaults.CV_FOLDS, show_default=True, help="Cross-validation folds for scores and threshold (0: none).")
+@click.option(
+    "--cv-folds",
+    default=defaults.CV_FOLDS,
+    show_default=True,
+    help="Cross-validation folds for scores and threshold (0: none).",
+)
 @click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed (cross-validation folds).")
 @click.option(
-    "-C", "c", type=float,
+    "-C",
+    "c",
+    type=float,
     help=f"Inverse regularisation strength of the logistic regression [default: {defaults.C:g}; "
     f"{defaults.EMBEDDING_C:g} with --embeddings].",
 )
 @click.option(
-    "--embeddings", is_flag=True,
+    "--embeddings",
+    is_flag=True,
     help=f"Add sentence embeddings ({defaults.EMBEDDING_ENCODER}); needs pip install 'framing[embeddings]'.",
 )
 @corpus_options
@@ -215,33 +227,53 @@ def train(
 @click.argument("paths", nargs=-1, type=click.Path())
 @model_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
     help="Output format.",
 )
 @click.option(
-    "--min-confidence", type=click.FloatRange(0, 1), default=defaults.MIN_CONFIDENCE, show_default=True,
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=defaults.MIN_CONFIDENCE,
+    show_default=True,
     help=f"Sentences whose confidence is below this are '{defaults.UNCLASSIFIED}'.",
 )
-@click.option("--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text.")
-@click.option("--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id.")
+@click.option(
+    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
+)
+@click.option(
+    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
+)
 @click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
 @click.option(
-    "--aggregate", is_flag=True,
+    "--aggregate",
+    is_flag=True,
     help="Print only corpus-level frame proportions over all documents: counted and adjusted, with 95% intervals.",
 )
-@click.option("--explain", is_flag=True, help="Show, per sentence, the n-grams behind its frame and against the runner-up.")
 @click.option(
-    "--html", "html", type=click.Path(dir_okay=False),
+    "--explain", is_flag=True, help="Show, per sentence, the n-grams behind its frame and against the runner-up."
+)
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(dir_okay=False),
     help="Also write a self-contained HTML report (highlighted sentences, proportion charts) to this file.",
 )
 @click.option("--stdin-jsonl", is_flag=True, help="Read standard input (-) as JSONL documents, one per line.")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False),
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
     help="Write results to this .jsonl, .csv or .sqlite file (complete only when the run is; see --resume).",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted --output run where it stopped.")
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1),
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
     help="Worker processes for --output and --format jsonl/csv  [default: all cores].",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler (needs framing[dask]).")
@@ -379,7 +411,12 @@ def _check_stream_options(
 
 
 def _classify_stream(
-    inputs: Inputs, model: str | None, fmt: str, output: str | None, resume: bool, engine: Engine,
+    inputs: Inputs,
+    model: str | None,
+    fmt: str,
+    output: str | None,
+    resume: bool,
+    engine: Engine,
     min_confidence: float,
 ) -> None:
     from .atomic import check_writable
@@ -412,8 +449,15 @@ def _classify_stream(
     else:
         sink = StreamOutput(sys.stdout, fmt)
     summary = classify_stream(
-        loaded, inputs, sink, kind=output_kind(output) if output else fmt, min_confidence=min_confidence,
-        engine=engine, model_bytes=lambda: data, warn=warn, progress=progress,
+        loaded,
+        inputs,
+        sink,
+        kind=output_kind(output) if output else fmt,
+        min_confidence=min_confidence,
+        engine=engine,
+        model_bytes=lambda: data,
+        warn=warn,
+        progress=progress,
     )
     if output:
         click.echo(f"{summary.documents} documents ({summary.sentences} sentences) written to {output}", err=True)
@@ -493,23 +537,36 @@ def explain(text: str, model: str | None, top: int, fmt: str) -> None:
 @main.command()
 @click.argument("corpus", nargs=-1, required=True, type=click.Path())
 @model_option
-@click.option("--cv", "cv", type=int, help="Cross-validate training on CORPUS with this many folds instead of using a model.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--cv", "cv", type=int, help="Cross-validate training on CORPUS with this many folds instead of using a model."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
 @click.option("--seed", default=defaults.SEED, show_default=True, help="Random seed for --cv folds and the bootstrap.")
 @click.option(
-    "--errors", "errors", type=click.Path(dir_okay=False),
+    "--errors",
+    "errors",
+    type=click.Path(dir_okay=False),
     help="Write every misclassified sentence (gold, predicted, confidence) to this .csv or .jsonl file.",
 )
 @click.option(
-    "--learning-curve", is_flag=True,
+    "--learning-curve",
+    is_flag=True,
     help="Also cross-validate on 25/50/75/100% of the training data, to see whether more labels would help.",
 )
 @click.option(
-    "--bootstrap", "samples", default=defaults.BOOTSTRAP_SAMPLES, show_default=True, type=click.IntRange(min=100),
+    "--bootstrap",
+    "samples",
+    default=defaults.BOOTSTRAP_SAMPLES,
+    show_default=True,
+    type=click.IntRange(min=100),
     help="Bootstrap resamples for the 95% intervals.",
 )
 @click.option(
-    "--html", "html", type=click.Path(dir_okay=False),
+    "--html",
+    "html",
+    type=click.Path(dir_okay=False),
     help="Also write a self-contained HTML report (metrics, confusion heat map, calibration plot, mistakes).",
 )
 @corpus_options
@@ -573,8 +630,12 @@ def evaluate(
 
 @main.command()
 @model_option
-@click.option("--codebook", type=click.Path(dir_okay=False), help="Show this codebook file instead of a model's frames.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--codebook", type=click.Path(dir_okay=False), help="Show this codebook file instead of a model's frames."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
 def frames(model: str | None, codebook: str | None, fmt: str) -> None:
     """List the frames of a model (or a codebook) with titles and definitions.
 
@@ -604,11 +665,17 @@ def frames(model: str | None, codebook: str | None, fmt: str) -> None:
 @click.argument("articles_dir", type=click.Path())
 @click.argument("labels_dir", type=click.Path())
 @click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False),
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
     help="Labeled sentences to write (.csv, .tsv or .jsonl).",
 )
 @click.option(
-    "--units", type=click.Choice(["lines", "sentences"]), default="lines", show_default=True,
+    "--units",
+    type=click.Choice(["lines", "sentences"]),
+    default="lines",
+    show_default=True,
     help="Label each line of an article, or each of framing's sentences.",
 )
 @click.option("--binary", "positive", metavar="NAME", help="NAME if a span overlaps the unit, else 'none'.")

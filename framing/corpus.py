@@ -91,9 +91,7 @@ def find_corpus_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in defaults.CORPUS_SUFFIXES
-            )
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in defaults.CORPUS_SUFFIXES)
             if not inside:
                 raise CorpusError(
                     f"{path}: no corpus files in this folder; expected files ending in "
@@ -208,9 +206,7 @@ def _parse_file(path: Path, text: str, columns: Columns) -> Iterator[LabeledSent
 def _require(path: Path, present: Sequence[str], name: str, option: str) -> None:
     if name not in present:
         shown = ", ".join(repr(c) for c in present) or "none"
-        raise CorpusError(
-            f"{path}: no {name!r} column (columns: {shown}); rename it or pass {option} NAME"
-        )
+        raise CorpusError(f"{path}: no {name!r} column (columns: {shown}); rename it or pass {option} NAME")
 
 
 def _parse_delimited(path: Path, text: str, columns: Columns, delimiter: str) -> Iterator[LabeledSentence]:
@@ -239,8 +235,7 @@ def _parse_delimited(path: Path, text: str, columns: Columns, delimiter: str) ->
             continue
         if len(row) != width:
             raise CorpusError(
-                f"{path}:{start}: {len(row)} fields but the header has {width}; "
-                "quote fields that contain the delimiter"
+                f"{path}:{start}: {len(row)} fields but the header has {width}; quote fields that contain the delimiter"
             )
         yield _make_row(path, start, functools.partial(_cell, row, index), columns)
 
@@ -280,9 +275,7 @@ def _json_field(path: Path, line: int, record: dict[str, object], name: str) -> 
     return str(value)
 
 
-def _make_row(
-    path: Path, line: int, field_of: Callable[[str], str | None], columns: Columns
-) -> LabeledSentence:
+def _make_row(path: Path, line: int, field_of: Callable[[str], str | None], columns: Columns) -> LabeledSentence:
     text = field_of(columns.text) or ""
     label = field_of(columns.label) or ""
     if not text.strip():
@@ -329,9 +322,7 @@ def _deduplicate(rows: list[LabeledSentence]) -> tuple[list[LabeledSentence], li
         group = conflicts[0]
         listed = ", ".join(f"{r.where} ({r.label})" for r in group)
         more = f" (and {len(conflicts) - 1} more such sentences)" if len(conflicts) > 1 else ""
-        raise CorpusError(
-            f"the same sentence has conflicting labels at {listed}{more}; keep one label per sentence"
-        )
+        raise CorpusError(f"the same sentence has conflicting labels at {listed}{more}; keep one label per sentence")
     kept: list[LabeledSentence] = []
     dropped: list[str] = []
     for row in rows:

@@ -37,7 +37,7 @@ _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 # Memoised words: the working vocabulary of a news stream (a word costs about 200 bytes). When
 # more have been seen the memo starts afresh, which bounds memory and follows the stream's
 # vocabulary as it drifts; words are analysed exactly either way.
-MAX_CACHED_WORDS = 100_000
+MAX_CACHED_WORDS = 50_000
 # Longest word n-gram handled here; longer ones fall back to scikit-learn.
 _MAX_WORD_N = 3
 _INT32_MAX = np.iinfo(np.int32).max

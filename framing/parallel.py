@@ -115,9 +115,10 @@ def tune_allocator() -> None:
     """Keep glibc from returning memory to the system after every batch (done once per process).
 
     Scoring a batch allocates and frees arrays of a few MB. By default glibc maps each in fresh
-    pages and unmaps it when freed, so every batch pays for page faults on new memory: a sixth of
-    the classification time went to the kernel. With these limits the freed memory is reused;
-    peak memory is unchanged. Elsewhere than glibc (macOS, musl, Windows) this does nothing.
+    pages and unmaps it when freed, so every batch pays for page faults on new memory: about 14%
+    of the classification time went to the kernel. With these limits the freed memory is reused;
+    the peak is what the largest batch needs. Elsewhere than glibc (macOS, musl, Windows) this
+    does nothing.
     """
     global _TUNED
     if _TUNED:

@@ -164,7 +164,10 @@ def render_evaluation(console: Console, report: EvaluationReport, codebook: Code
     for label in short:
         matrix.add_column(label, justify="right")
     for label, row in zip(report.labels, report.matrix, strict=True):
-        cells = [f"[bold]{v}[/]" if i == report.labels.index(label) else (str(v) if v else "[dim]0[/]") for i, v in enumerate(row)]
+        cells = [
+            f"[bold]{v}[/]" if i == report.labels.index(label) else (str(v) if v else "[dim]0[/]")
+            for i, v in enumerate(row)
+        ]
         matrix.add_row(label, *cells)
     console.print(matrix)
     render_evaluation_details(console, report, codebook)

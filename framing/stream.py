@@ -220,7 +220,7 @@ def classify_chunk(chunk: Chunk, kind: str, min_confidence: float, model: Framin
     if model is None:
         raise RuntimeError("no model in this process; call use_model() first")
     # A chunk makes hundreds of thousands of short-lived objects and no reference cycles: the
-    # cycle collector would only rescan the model's objects, again and again (about 5% of the time).
+    # cycle collector would only rescan the model's objects, again and again (about 6% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -303,6 +303,9 @@ def classify_stream(
     resumed = output.documents_done
     commit_every = defaults.COMMIT_SECONDS if commit_seconds is None else commit_seconds
     use_model(model)
+    # Build the fast feature tables once here: forked workers then share them instead of each
+    # building its own copy.
+    model.predict_proba(["Warm-up sentence."])
     sentences = 0
     try:
         documents: Iterator[DocumentText] = inputs.read(warn)
