@@ -65,10 +65,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", **open_kwargs: A
         if isinstance(exc, OSError) and (body_done or exc.errno in _WRITE_ERRNOS):
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}; any previous version is kept") from exc
         raise
-    _sync_folder(parent)
+    sync_folder(parent)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable (best effort: not every system can fsync a folder)."""
     with contextlib.suppress(OSError):
         descriptor = os.open(folder, os.O_RDONLY)

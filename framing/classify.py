@@ -7,8 +7,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from . import defaults
 from .documents import DocumentText
 from .model import FramingModel
@@ -107,13 +105,7 @@ def _classify_batch(
     texts = [s.text for _, sentences in batch for s in sentences]
     frames = model.frames
     display = model.display_frames
-    if texts:
-        # Slices bound the feature matrix: one huge document (a 50 MB line) has thousands of pieces.
-        slices = range(0, len(texts), BATCH_SENTENCES)
-        proba = np.vstack([model.predict_proba(texts[i : i + BATCH_SENTENCES]) for i in slices])
-        index, confidence = model.decide(proba)
-    else:
-        proba, index, confidence = np.zeros((0, len(frames))), np.zeros(0, int), np.zeros(0)
+    proba, index, confidence = model.score(texts, BATCH_SENTENCES)
     position = 0
     for document, sentences in batch:
         out = []

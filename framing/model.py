@@ -206,6 +206,18 @@ class FramingModel:
             index = proba.argmax(axis=1)
         return index, proba[np.arange(len(index)), index]
 
+    def score(self, texts: Sequence[str], slice_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probabilities, predicted class index and confidence, computed ``slice_size`` texts at a time.
+
+        Slices bound the feature matrix: one huge document (a 50 MB line) has thousands of pieces.
+        """
+        if not texts:
+            return np.zeros((0, len(self.frames))), np.zeros(0, dtype=int), np.zeros(0)
+        slices = range(0, len(texts), slice_size)
+        proba = np.vstack([self.predict_proba(texts[i : i + slice_size]) for i in slices])
+        index, confidence = self.decide(proba)
+        return proba, index, confidence
+
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         assert self.classes_ is not None
         if len(texts) == 0:

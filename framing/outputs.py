@@ -38,7 +38,7 @@ from typing import Any, BinaryIO, Protocol
 import numpy as np
 
 from . import defaults
-from .atomic import atomic_write, check_writable
+from .atomic import atomic_write, check_writable, sync_folder
 from .classify import frame_proportions
 from .documents import DocumentText
 from .errors import OutputError
@@ -362,23 +362,13 @@ class AppendOutput:
         self._file.close()
         os.replace(self.partial, self.target)
         self.journal.unlink()
-        _sync_folder(self.target.parent)
+        sync_folder(self.target.parent)
 
     def close(self) -> None:
         if not self._file.closed:
             with contextlib.suppress(OutputError):
                 self.commit()
             self._file.close()
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable (best effort: not every system can fsync a folder)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def _encodable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -502,7 +492,7 @@ class SqliteOutput:
         except sqlite3.Error as exc:
             raise OutputError(f"cannot write {self.partial}: {exc}; rerun with --resume once fixed") from None
         os.replace(self.partial, self.target)
-        _sync_folder(self.target.parent)
+        sync_folder(self.target.parent)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):

@@ -193,13 +193,8 @@ def score_chunk(model: FramingModel, documents: Sequence[DocumentText], min_conf
     sentences = [split_sentences(document.text) for document in documents]
     texts = [s.text for group in sentences for s in group]
     frames = model.frames
-    if texts:
-        # Slices bound the feature matrix (and keep its working arrays in the processor's cache).
-        slices = range(0, len(texts), SCORE_SENTENCES)
-        proba = np.vstack([model.predict_proba(texts[i : i + SCORE_SENTENCES]) for i in slices])
-        index, confidence = model.decide(proba)
-    else:
-        proba, index, confidence = np.zeros((0, len(frames))), np.zeros(0, dtype=int), np.zeros(0)
+    # Small slices also keep the feature matrix's working arrays in the processor's cache.
+    proba, index, confidence = model.score(texts, SCORE_SENTENCES)
     names = np.asarray([*frames, defaults.UNCLASSIFIED], dtype=object)
     labels = names[np.where(confidence >= min_confidence, index, len(frames))]
     return ScoredChunk(
