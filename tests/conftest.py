@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from framing.cli import main
 from framing.corpus import load_corpus
 from framing.model import FramingModel, ModelConfig
 from framing.train import train_model
@@ -201,3 +203,19 @@ def noisy_model_path(session_dir: Path) -> Path:
     path = session_dir / "noisy.framing"
     train_model(corpus, config=NOISY_CONFIG).save(path)
     return path
+
+
+# -- command line ------------------------------------------------------------------------------
+def run_cli(*args: str | Path, input: str | bytes | None = None) -> Result:
+    # Wide enough that rich does not wrap table cells and titles.
+    return CliRunner(env={"COLUMNS": "250"}).invoke(main, [str(a) for a in args], input=input)
+
+
+def assert_error(result: Result, message: str, code: int = 1) -> None:
+    """One `Error: ...` line on stderr, nothing on stdout, no traceback."""
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"Error: {message}"
+    assert "Traceback" not in result.stderr
+    if code == 1:
+        assert result.stderr == f"Error: {message}\n"

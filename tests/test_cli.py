@@ -9,29 +9,14 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
-from conftest import TINY_ARTICLE, TINY_ROWS, WriteCorpus
+from conftest import TINY_ARTICLE, TINY_ROWS, WriteCorpus, assert_error
+from conftest import run_cli as run
 
 from framing import __version__, defaults
 from framing.cli import EXIT_SKIPPED, MODEL_ENV, main
 from framing.model import FramingModel
 
 FIX = "train one with `framing train` or check the path"
-
-
-def run(*args: str | Path, input: str | bytes | None = None) -> Result:
-    # Wide enough that rich does not wrap table cells and titles.
-    return CliRunner(env={"COLUMNS": "250"}).invoke(main, [str(a) for a in args], input=input)
-
-
-def assert_error(result: Result, message: str, code: int = 1) -> None:
-    """One `Error: ...` line on stderr, nothing on stdout, no traceback."""
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == f"Error: {message}"
-    assert "Traceback" not in result.stderr
-    if code == 1:
-        assert result.stderr == f"Error: {message}\n"
 
 
 @pytest.fixture

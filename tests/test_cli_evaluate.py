@@ -6,21 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import TINY_ARTICLE, TINY_ROWS, WriteCorpus, noisy_rows
+from conftest import TINY_ARTICLE, TINY_ROWS, WriteCorpus, assert_error, noisy_rows
+from conftest import run_cli as run
 
-from framing.cli import MODEL_ENV, main
-
-
-def run(*args: str | Path, input: str | bytes | None = None) -> Result:
-    return CliRunner(env={"COLUMNS": "250"}).invoke(main, [str(a) for a in args], input=input)
-
-
-def assert_error(result: Result, message: str, code: int = 1) -> None:
-    assert result.exit_code == code, result.output
-    assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == f"Error: {message}"
-    assert "Traceback" not in result.stderr
+from framing.cli import MODEL_ENV
 
 
 @pytest.fixture(autouse=True)
