@@ -7,7 +7,6 @@ import csv
 import functools
 import hashlib
 import io
-import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import defaults
-from .errors import CorpusError
+from .errors import CorpusError, parse_json_line
 
 # Python's csv module refuses fields over 128 KiB by default; a corpus row is a sentence,
 # but a pasted article in one cell should get a clear error from us, not from csv.
@@ -249,12 +248,7 @@ def _parse_jsonl(path: Path, text: str, columns: Columns) -> Iterator[LabeledSen
     for number, raw in enumerate(text.split("\n"), 1):
         if not raw.strip():
             continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
-        except RecursionError:
-            raise CorpusError(f"{path}:{number}: JSON nested too deeply; each line must be one JSON object") from None
+        record = parse_json_line(raw, f"{path}:{number}", CorpusError)
         if not isinstance(record, dict):
             raise CorpusError(
                 f"{path}:{number}: a JSON {type(record).__name__}, expected an object with text and label"

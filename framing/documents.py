@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
-import json
 import os
 import sys
 import zlib
@@ -15,7 +14,7 @@ from itertools import chain
 from pathlib import Path
 
 from . import defaults
-from .errors import InputError
+from .errors import InputError, parse_json_line
 
 Warn = Callable[[str], None]
 
@@ -263,12 +262,7 @@ def _jsonl_document(
 ) -> DocumentText | None:
     if not line.strip():
         return None
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}:{number}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
-    except RecursionError:
-        raise InputError(f"{where}:{number}: JSON nested too deeply; each line must be one JSON object") from None
+    record = parse_json_line(line, f"{where}:{number}", InputError)
     if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
         raise InputError(f"{where}:{number}: no string field {text_field!r}; name the text field with --text-field")
     doc_id = record.get(id_field)

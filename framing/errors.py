@@ -35,3 +35,15 @@ class WorkerError(FramingError):
 
 class ClusterError(FramingError):
     """Dask is not installed, or its scheduler cannot be reached."""
+
+
+def parse_json_line(line: str, where: str, error: type[FramingError]) -> object:
+    """Parse one JSONL line, raising ``error`` with ``where`` (file:line) for malformed JSON."""
+    import json
+
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
+    except RecursionError:
+        raise error(f"{where}: JSON nested too deeply; each line must be one JSON object") from None
