@@ -10,7 +10,6 @@ extra: ``pip install 'framing[dask]'``.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +96,7 @@ def dask_map(
 ) -> Iterator[EncodedBatch]:
     """Encoded results of ``chunks``, in order, computed on the cluster."""
     from . import defaults
+    from .parallel import ordered_results
     from .stream import model_digest
 
     with connect(scheduler, local_workers) as client:
@@ -105,24 +105,8 @@ def dask_map(
         in_flight = max(in_flight, defaults.CHUNKS_PER_WORKER * threads)
         model = client.scatter(model_bytes, broadcast=True, hash=True)
         digest = model_digest(model_bytes)
-        pending: deque[Any] = deque()
-        try:
-            source = iter(chunks)
-            while True:
-                try:
-                    chunk = next(source, None)
-                except Exception:
-                    # A bad input: keep the work already done, then report it.
-                    while pending:
-                        yield pending.popleft().result()
-                    raise
-                if chunk is None:
-                    break
-                pending.append(client.submit(run_chunk, model, digest, chunk, kind, min_confidence, pure=False))
-                if len(pending) >= in_flight:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        yield from ordered_results(
+            chunks,
+            lambda chunk: client.submit(run_chunk, model, digest, chunk, kind, min_confidence, pure=False),
+            in_flight,
+        )

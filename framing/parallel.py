@@ -14,7 +14,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain
 from typing import Any, TypeVar
@@ -75,10 +75,27 @@ def ordered_map(
         return
     limit = in_flight or 2 * jobs
     context = multiprocessing.get_context("fork" if forks() else "spawn")
-    pending: deque[Future[R]] = deque()
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
     try:
-        source = chain(head, items)
+        yield from ordered_results(chain(head, items), lambda item: pool.submit(function, item), limit)
+    except BrokenProcessPool:
+        raise WorkerError(
+            "a worker process died (killed, or out of memory); rerun with fewer --jobs, or --resume with --output"
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def ordered_results(items: Iterable[T], submit: Callable[[T], Any], limit: int) -> Iterator[Any]:
+    """Submit ``items`` keeping at most ``limit`` futures in flight; yield their results in input order.
+
+    Works with any futures that have ``result()`` and ``cancel()`` (concurrent.futures, Dask). If
+    reading the next item fails, the results already submitted are yielded before the error is
+    raised: work done before a bad input is never thrown away.
+    """
+    pending: deque[Any] = deque()
+    source = iter(items)
+    try:
         while True:
             try:
                 item = next(source, _END)
@@ -88,19 +105,14 @@ def ordered_map(
                 raise
             if item is _END:
                 break
-            pending.append(pool.submit(function, item))
+            pending.append(submit(item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-    except BrokenProcessPool:
-        raise WorkerError(
-            "a worker process died (killed, or out of memory); rerun with fewer --jobs, or --resume with --output"
-        ) from None
     finally:
         for future in pending:
             future.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _END: Any = object()
