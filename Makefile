@@ -19,7 +19,10 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  real-data benchmarks into BENCHMARKS.md (needs ../shared/data)"
 
-$(STAMP): pyproject.toml
+# The compiled kernels are built by the install: a changed C file reinstalls.
+NATIVE_SOURCES := $(wildcard framing/*.c)
+
+$(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test,lint,dask]"

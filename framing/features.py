@@ -12,6 +12,12 @@ each row), and the TF-IDF weighting, normalisation and stacking are scikit-learn
 scipy's own calls, so the features, and the probabilities computed from them, are
 bit-for-bit those of the scikit-learn pipeline. Configurations this module does not cover
 (a custom token pattern, stop words, accent stripping...) fall back to scikit-learn.
+
+When the compiled kernel (framing/_kernel.c, built at install when a C compiler is there) is
+importable, it takes over the per-text work: it keeps the memo itself, splits and looks up
+words without making Python objects, and writes each row in column order with the same
+arithmetic; the Python code here still analyses each new word. Without it, the numpy code
+below computes the same matrix, more slowly.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .native import native_module
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix, spmatrix
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -37,7 +45,7 @@ _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 # Memoised words: the working vocabulary of a news stream (a word costs about 200 bytes). When
 # more have been seen the memo starts afresh, which bounds memory and follows the stream's
 # vocabulary as it drifts; words are analysed exactly either way.
-MAX_CACHED_WORDS = 50_000
+MAX_CACHED_WORDS = 100_000
 # Longest word n-gram handled here; longer ones fall back to scikit-learn.
 _MAX_WORD_N = 3
 _INT32_MAX = np.iinfo(np.int32).max
@@ -114,28 +122,28 @@ class _IntTable:
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
         bits = max(4, int(4 * max(1, keys.size) - 1).bit_length())  # at most a quarter full
-        self._shift = np.uint64(64 - bits)
+        self.shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
-        self._keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
-        self._values = np.zeros(1 << bits, dtype=np.int64)
+        self.slot_keys = np.full(1 << bits, self._EMPTY, dtype=np.int64)
+        self.slot_values = np.zeros(1 << bits, dtype=np.int64)
         slots = self._slots(keys)
         pending = np.arange(keys.size)
         self._probes = 0
         while pending.size:
             # Each round places, per free slot, the first pending key that wants it; the rest move on.
-            free = self._keys[slots] == self._EMPTY
+            free = self.slot_keys[slots] == self._EMPTY
             candidates = pending[free]
             _, first = np.unique(slots[free], return_index=True)
             placed = candidates[first]
-            self._keys[slots[free][first]] = keys[placed]
-            self._values[slots[free][first]] = values[placed]
+            self.slot_keys[slots[free][first]] = keys[placed]
+            self.slot_values[slots[free][first]] = values[placed]
             keep = np.ones(pending.size, dtype=bool)
             keep[np.flatnonzero(free)[first]] = False
             pending, slots = pending[keep], (slots[keep] + 1) & self._mask
             self._probes += 1
 
     def _slots(self, keys: np.ndarray) -> np.ndarray:
-        hashed = (keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift
+        hashed = (keys.astype(np.uint64) * self._MULTIPLIER) >> self.shift
         return hashed.astype(np.int64)
 
     def get(self, keys: np.ndarray) -> np.ndarray:
@@ -144,9 +152,9 @@ class _IntTable:
         slots = self._slots(keys)
         which = np.arange(keys.size)
         for _ in range(self._probes):
-            stored = self._keys[slots]
+            stored = self.slot_keys[slots]
             hit = stored == keys
-            found[which[hit]] = self._values[slots[hit]]
+            found[which[hit]] = self.slot_values[slots[hit]]
             going = ~hit & (stored != self._EMPTY)
             if not going.any():
                 break
@@ -166,33 +174,28 @@ class _WordBlock:
         self.min_n, self.max_n = ngram_range
         self._findall = re.compile(_DEFAULT_TOKEN_PATTERN).findall
         # Every token that occurs in a term gets an id; `unknown` stands for all other tokens.
-        self._tokens: dict[str, int] = {}
-        by_length: dict[int, list[tuple[list[int], int]]] = {}
-        for term, column in vocabulary.items():
-            ids = [self._tokens.setdefault(part, len(self._tokens)) for part in term.split(" ")]
-            by_length.setdefault(len(ids), []).append((ids, column))
+        # One split per term, then array arithmetic: this runs at every model load.
+        parts = [term.split(" ") for term in vocabulary]
+        flat = list(chain.from_iterable(parts))
+        self._tokens: dict[str, int] = {token: i for i, token in enumerate(dict.fromkeys(flat))}
         self.unknown = len(self._tokens)
         self.base = len(self._tokens) + 1
-        self._unigram = np.full(self.base, -1, dtype=np.int64)
-        for ids, column in by_length.pop(1, []):
-            self._unigram[ids[0]] = column
-        # Longer n-grams: integer keys (base-`base` digits) in a hash table.
-        self._tables: dict[int, _IntTable] = {}
-        for n, terms in by_length.items():
-            keys = np.asarray([self._key_of(ids) for ids, _ in terms], dtype=np.int64)
-            self._tables[n] = _IntTable(keys, np.asarray([c for _, c in terms], dtype=np.int64))
-
-    def _key_of(self, ids: Sequence[int]) -> int:
-        key = 0
-        for i in ids:
-            key = key * self.base + i
-        return key
-
-    @staticmethod
-    def supports(vocabulary: dict[str, int], ngram_range: tuple[int, int]) -> bool:
-        low, high = ngram_range
-        n_tokens = len({part for term in vocabulary for part in term.split(" ")})
-        return 1 <= low <= high <= _MAX_WORD_N and (n_tokens + 1) ** high < 2**62
+        # Keys of n tokens are n base-`base` digits (the first token most significant): they must fit.
+        self.fits = self.base**self.max_n < 2**62
+        ids = np.fromiter(map(self._tokens.__getitem__, flat), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        starts = np.cumsum(lengths) - lengths
+        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=self.n_cols)
+        self.unigram = np.full(self.base, -1, dtype=np.int64)
+        single = lengths == 1
+        self.unigram[ids[starts[single]]] = columns[single]
+        self.tables: dict[int, _IntTable] = {}
+        for n in np.unique(lengths[~single]).tolist() if self.fits else []:
+            of_length = lengths == n
+            keys = np.zeros(int(of_length.sum()), dtype=np.int64)
+            for i in range(n):
+                keys = keys * self.base + ids[starts[of_length] + i]
+            self.tables[n] = _IntTable(keys, columns[of_length])
 
     def of_words(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids of lowercased whitespace-free words, end to end, and how many each word has."""
@@ -210,7 +213,7 @@ class _WordBlock:
         ids = ids.astype(np.int64)
         found = []
         if self.min_n == 1:
-            columns = self._unigram[ids]
+            columns = self.unigram[ids]
             hit = columns >= 0
             found.append(row_base[rows[hit]] + columns[hit])
         keys = ids
@@ -219,10 +222,10 @@ class _WordBlock:
             # keys[i] covers tokens i .. i+n-1: it counts only within one text and without unknown tokens.
             keys = keys[:-1] * self.base + ids[n - 1 :]
             usable = usable[:-1] & (ids[n - 1 :] != self.unknown) & (rows[: rows.size - n + 1] == rows[n - 1 :])
-            if n < self.min_n or n not in self._tables:
+            if n < self.min_n or n not in self.tables:
                 continue
             candidates = np.flatnonzero(usable)
-            columns = self._tables[n].get(keys[candidates])
+            columns = self.tables[n].get(keys[candidates])
             hit = columns >= 0
             found.append(row_base[rows[candidates[hit]]] + columns[hit])
         return _concat(found)
@@ -353,12 +356,14 @@ def _block_for(params: dict[str, Any], vocabulary: Any, idf: Any, dtype: Any) ->
     analyzer = params.get("analyzer", "word")
     if analyzer == "char_wb" and 1 <= ngram_range[0] <= ngram_range[1]:
         return _CharWbBlock(vocabulary, ngram_range)
+    low, high = ngram_range
     if (
         analyzer == "word"
         and params.get("token_pattern", _DEFAULT_TOKEN_PATTERN) == _DEFAULT_TOKEN_PATTERN
-        and _WordBlock.supports(vocabulary, ngram_range)
+        and 1 <= low <= high <= _MAX_WORD_N
     ):
-        return _WordBlock(vocabulary, ngram_range)
+        block = _WordBlock(vocabulary, ngram_range)
+        return block if block.fits else None
     return None
 
 
@@ -382,7 +387,29 @@ class FastFeatures:
         self._log1 += 1.0
         self._log1 = np.concatenate([[np.nan], self._log1])
         self._lock = threading.Lock()
+        self._kernel = self._build_kernel()
         self._forget()
+
+    def _build_kernel(self) -> Any:
+        module = native_module("_kernel")
+        if module is None:
+            return None
+        specs: list[tuple[Any, ...]] = []
+        for block, offset in zip(self._blocks, self._offsets.tolist(), strict=False):
+            if isinstance(block, _CharWbBlock):
+                specs.append(("char", offset, block.n_cols))
+            else:
+                tables = {n: (t.slot_keys, t.slot_values, int(t.shift)) for n, t in block.tables.items()}
+                specs.append(
+                    ("word", offset, block.n_cols, block.min_n, block.max_n, block.unknown, block.base, block.unigram,
+                     tables)
+                )  # fmt: skip
+        return module.Kernel(self.n_cols, self._idf, self._log1, specs)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the compiled kernel computes the rows."""
+        return self._kernel is not None
 
     def _forget(self) -> None:
         """Start the word memo afresh."""
@@ -422,9 +449,48 @@ class FastFeatures:
         with self._lock:
             return self._transform(texts)
 
+    def _analyse(self, words: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each block's lists for words seen for the first time (the kernel remembers them)."""
+        lowered = [word.lower() for word in words]
+        return [block.of_words(lowered) for block in self._blocks]
+
+    def _compiled(self, texts: Sequence[str]) -> csr_matrix | None:
+        """The kernel's matrix, or ``None`` when a count is beyond the log table."""
+        from scipy.sparse import csr_matrix
+
+        parts = self._kernel_call(texts)
+        if parts is None:
+            return None
+        indptr, indices, data = parts
+        return csr_matrix(
+            (np.frombuffer(data, dtype=np.float64), np.frombuffer(indices, dtype=np.int32),
+             np.frombuffer(indptr, dtype=np.int32)),
+            shape=(len(texts), self.n_cols),
+        )  # fmt: skip
+
+    def _kernel_call(self, texts: Sequence[str], weights: np.ndarray | None = None) -> Any:
+        kernel = self._kernel
+        result = kernel.transform(texts, self._analyse, weights)
+        if len(kernel) > MAX_CACHED_WORDS:
+            kernel.clear()
+        return result
+
+    def product(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
+        """``self.transform(texts) @ weights``, bit for bit; the compiled kernel never builds the matrix."""
+        if self._kernel is not None and weights.dtype == np.float64 and weights.ndim == 2:
+            with self._lock:
+                products = self._kernel_call(texts, np.ascontiguousarray(weights))
+            if products is not None:
+                return np.frombuffer(products, dtype=np.float64).reshape(len(texts), weights.shape[1])
+        return np.asarray(self.transform(texts) @ weights)
+
     def _transform(self, texts: Sequence[str]) -> csr_matrix:
         from scipy.sparse import csr_matrix
 
+        if self._kernel is not None:
+            compiled = self._compiled(texts)
+            if compiled is not None:
+                return compiled
         n_rows, n_cols, n_blocks = len(texts), self.n_cols, len(self._blocks)
         ids, row_of_word = self._word_ids(texts)
         if self._ids.new:
@@ -567,12 +633,25 @@ def transposed(weights: np.ndarray) -> np.ndarray:
 _COMPILED: weakref.WeakKeyDictionary[Any, FastFeatures | None] = weakref.WeakKeyDictionary()
 
 
-def transform(union: FeatureUnion | LazyFeatures, texts: Sequence[str]) -> spmatrix:
-    """``union.transform(texts)``, computed by :class:`FastFeatures` whenever it covers ``union``."""
+def _fast(union: FeatureUnion | LazyFeatures) -> FastFeatures | None:
     try:
-        fast = _COMPILED[union]
+        return _COMPILED[union]
     except KeyError:
         fast = _COMPILED[union] = compile_features(union)
+        return fast
+
+
+def transform(union: FeatureUnion | LazyFeatures, texts: Sequence[str]) -> spmatrix:
+    """``union.transform(texts)``, computed by :class:`FastFeatures` whenever it covers ``union``."""
+    fast = _fast(union)
     if fast is None:
         return union.transform(list(texts))
     return fast.transform(texts)
+
+
+def product(union: FeatureUnion | LazyFeatures, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
+    """``union.transform(texts) @ weights`` as a dense array, bit for bit, by the fastest path covering ``union``."""
+    fast = _fast(union)
+    if fast is None:
+        return np.asarray(union.transform(list(texts)) @ weights)
+    return fast.product(texts, weights)

@@ -186,12 +186,18 @@ class FramingModel:
         return transform(self.features_, texts)
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        from .features import transposed
+        from .features import block_names, product, transposed
 
-        assert self.coef_ is not None and self.intercept_ is not None
+        self._check_fitted()
+        assert self.features_ is not None and self.coef_ is not None and self.intercept_ is not None
         # The same product as `@ self.coef_.T`, without scipy copying the weights on every call.
-        scores = self.transform(texts) @ transposed(self.coef_) + self.intercept_
-        return np.asarray(scores)
+        weights = transposed(self.coef_)
+        if block_names(self.features_)[-1] == EMBEDDINGS_BLOCK:
+            return np.asarray(self.transform(texts) @ weights + self.intercept_)
+        # TF-IDF only: the features need not exist as a matrix (see features.product).
+        scores = product(self.features_, list(texts), weights)
+        scores += self.intercept_
+        return scores
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order (as LogisticRegression computes them)."""

@@ -17,6 +17,7 @@ from sklearn.pipeline import FeatureUnion
 from framing import features
 from framing.features import LazyFeatures, compile_features
 from framing.model import FramingModel, ModelConfig, build_features
+from framing.native import NATIVE_ENV, native_module
 
 TRAIN = [str(r["text"]) for r in TINY_ROWS] + [
     "Ünïcödé wörds, ΟΔΟΣ and ΣΊΣΥΦΟΣ, İstanbul, straße, under_score and 3.5% of $1,200.",
@@ -38,9 +39,20 @@ TEXTS = [
     "tab\tseparated\u00a0nbsp\u2003em\u2028line\u0085next\x1cfile",
     "a\x00b \x00 c",  # NUL, also as a whole word (the separator of the one-split fast path)
     "lone \ud800 surrogate\udfff from JSON",
-    "x " * 3000,  # one n-gram counted thousands of times (beyond the log table)
+    "x " * 3000,  # one n-gram counted thousands of times
+    "y " * 5000,  # beyond the log table: the compiled kernel hands the batch to numpy
     "Rockets hit the base near Baghdad " * 40,
 ]
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both paths: the compiled kernel (where it was built) and numpy."""
+    if request.param == "compiled" and native_module("_kernel") is None:
+        pytest.skip("the compiled kernel is not built (no C compiler at install)")
+    if request.param == "numpy":
+        monkeypatch.setenv(NATIVE_ENV, "0")
+    return str(request.param)
 
 
 def _sklearn_union(word: tuple[int, int] = (1, 2), char: tuple[int, int] = (2, 5), **extra: object) -> FeatureUnion:
@@ -54,6 +66,7 @@ def _sklearn_union(word: tuple[int, int] = (1, 2), char: tuple[int, int] = (2, 5
 def assert_same(union: FeatureUnion, texts: list[str]) -> None:
     fast = compile_features(union)
     assert fast is not None
+    assert fast.compiled == (native_module("_kernel") is not None)
     expected = union.transform(texts).tocsr()
     got = fast.transform(texts)
     assert got.shape == expected.shape
