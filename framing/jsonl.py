@@ -28,7 +28,9 @@ class SentenceSuffixes:
         keys = [_QUOTE(frame) for frame in frames]
         self.labels = [_QUOTE(label) for label in labels]
         # The %r template covers every value; the fixed layout below covers ASCII names and 1e-4 <= x < 1.
-        self.template = ', "frame": %s, "confidence": %r, "scores": {' + ", ".join(f"{key}: %r" for key in keys) + "}}"
+        # A % in a frame name is doubled in the template (written once).
+        scores = ", ".join(f"{key.replace('%', '%%')}: %r" for key in keys)
+        self.template = ', "frame": %s, "confidence": %r, "scores": {' + scores + "}}"
         self.vectorised = all(piece.isascii() for piece in (*keys, *self.labels))
         # Every row is first written in one fixed layout: labels padded to the longest, values
         # with all six digits; padding and trailing zeros are then the byte _GAP, removed at once.

@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from types import ModuleType
 from typing import Any, BinaryIO, Protocol
 
 import numpy as np
@@ -43,6 +44,7 @@ from .classify import frame_proportions
 from .documents import DocumentText
 from .errors import OutputError
 from .jsonl import SentenceSuffixes, sentence_prefixes
+from .native import native_module
 from .report import CSV_COLUMNS
 from .segment import Sentence
 
@@ -114,7 +116,7 @@ def encode_scored(scored: ScoredChunk, kind: str, first_doc: int) -> EncodedBatc
         raise ValueError("the model produced a probability that is not a number")
     payload: bytes | SqlRows
     if kind == "jsonl":
-        payload = _jsonl(scored).encode("utf-8", errors="backslashreplace")
+        payload = _jsonl(scored)
     elif kind == "csv":
         payload = _csv(scored).encode("utf-8", errors="backslashreplace")
     elif kind == "sqlite":
@@ -135,19 +137,58 @@ def _by_document(scored: ScoredChunk) -> Iterator[tuple[DocumentText, list[Sente
         row = end
 
 
-def _jsonl(scored: ScoredChunk) -> str:
-    """The lines ``json.dumps(document.to_dict(), ensure_ascii=False)`` gives, built faster (see jsonl.py)."""
+def _native_records() -> ModuleType | None:
+    """The compiled sentence records (framing/_records.c), or ``None`` for the Python code.
+
+    Looked up for every chunk (once imported, a dictionary look-up), so that ``FRAMING_NATIVE=0``
+    set in a running process switches it off, as it does for a model loaded afterwards.
+    """
+    return native_module("_records")
+
+
+#: ``json.dumps(value, ensure_ascii=False, allow_nan=False)``, without making an encoder per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def _jsonl(scored: ScoredChunk) -> bytes:
+    """The lines ``json.dumps(document.to_dict(), ensure_ascii=False)`` gives, in UTF-8, built faster.
+
+    Lone surrogates are written ``\\udXXX`` (errors="backslashreplace"). The sentence records
+    come from framing/_records.c when it is built, else from numpy and Python (see jsonl.py):
+    the same bytes.
+    """
     quote = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
     names = [*scored.frames, defaults.UNCLASSIFIED]
     index = {name: i for i, name in enumerate(names)}
     label_index = np.fromiter(map(index.__getitem__, scored.labels.tolist()), dtype=np.int64, count=len(scored.labels))
     rounded = np.column_stack([round6(scored.confidence), round6(scored.proba)])
-    suffixes = SentenceSuffixes(scored.frames, names).render(label_index, rounded)
     numbers = np.fromiter(
         chain.from_iterable((i, s.start, s.end) for group in scored.sentences for i, s in enumerate(group)),
         dtype=np.int64,
         count=3 * len(scored.labels),
     ).reshape(-1, 3)
+    native = _native_records()
+    if native is not None:
+        parts = native.sentence_records(
+            [s.text for group in scored.sentences for s in group],
+            numbers,
+            label_index,
+            rounded,
+            [_utf8(quote(name)) for name in names],
+            [_utf8(quote(frame)) for frame in scored.frames],
+            [len(group) for group in scored.sentences],
+        )
+        pieces: list[bytes] = []
+        for (document, sentences, _, proportions), part in zip(_by_document(scored), parts, strict=True):
+            path = "null" if document.path is None else quote(document.path)
+            head = f'{{"id": {quote(document.id)}, "path": {path}, "n_sentences": {len(sentences)}, "sentences": ['
+            pieces += (_utf8(head), part, _utf8(f'], "proportions": {_dumps(proportions)}}}\n'))
+        return b"".join(pieces)
+    suffixes = SentenceSuffixes(scored.frames, names).render(label_index, rounded)
     prefixes = sentence_prefixes(numbers)
     lines = []
     for document, sentences, row, proportions in _by_document(scored):
@@ -163,10 +204,10 @@ def _jsonl(scored: ScoredChunk) -> str:
                 "null" if document.path is None else quote(document.path),
                 len(sentences),
                 ", ".join(records),
-                json.dumps(proportions, ensure_ascii=False, allow_nan=False),
+                _dumps(proportions),
             )
         )
-    return "".join(lines)
+    return _utf8("".join(lines))
 
 
 def _csv(scored: ScoredChunk) -> str:
