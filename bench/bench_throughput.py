@@ -48,6 +48,7 @@ MAIN_BYTES = 120_000_000  # the throughput runs
 MEMORY_BYTES = 1_000_000_000  # the memory run
 QUICK_BYTES = 8_000_000
 MEMORY_TARGET_MIB = 400
+REPEATS = 3  # runs of each --jobs setting, alternated; the median is reported
 SAMPLE_SECONDS = 0.05
 
 
@@ -65,36 +66,38 @@ class Run:
 
 
 FINDINGS = """\
-What the profiles showed, and what was done (pyinstrument and py-spy on `framing classify
-DOCS.jsonl --format jsonl`, then stage by stage as in the table above):
+What the profiles showed, and what was done (pyinstrument, py-spy and perf on `framing classify
+DOCS.jsonl -o OUT.jsonl`, then stage by stage as in the table above):
 
-- **Before**: 94% of classification time was scikit-learn's TF-IDF analyzers:
-  `_char_wb_ngrams` builds every character 2-5-gram of a sentence as a Python string (several
-  hundred per sentence) and `_count_vocab` counts them in a Python dict; word n-grams the same.
-  `framing/features.py` now analyses each distinct word once (its n-gram columns are memoised;
-  new words are analysed together, vectorised) and counts (sentence, column) pairs with one
-  integer sort per batch. The count matrix is scikit-learn's (columns sorted in each row), and
-  the TF-IDF weights and norms are computed in scikit-learn's order, so features and
-  probabilities are bit for bit those of the scikit-learn pipeline (tests/test_features.py).
-  The remaining features time is about a quarter splitting and looking up words in the memo,
-  the rest numpy passes over the ~350 n-gram occurrences of a sentence and their sort.
-- **JSON records**: `json.dumps` spent most of its time in `float.__repr__` (nine values per
-  sentence). `framing/jsonl.py` writes the digits of all rounded values of a chunk with numpy,
-  byte-identical to `json.dumps` (tested against it).
-- **Sparse product**: scipy copied the transposed weights on every call; they are now kept
-  C-contiguous. What remains is cache misses on the 5.6 MB weight matrix.
-- **Kernel time**: glibc mapped and unmapped the few-MB arrays of every batch, so page faults
-  took about 14% of the time; the allocator is tuned once per process (`tune_allocator`).
-  The cycle collector rescanned the model's objects during every chunk (about 6%); it is paused
-  while a chunk is scored.
-- **Start-up**: importing scikit-learn took 0.6-0.9 s of the one-article time; a loaded model no
-  longer needs it (the feature union is built lazily, only if explain or training asks for it).
-- **Not reached**: 100,000 sentences/s needs about 20 µs of CPU per sentence on 2 cores,
-  main process included; the stages above add up to more. The rest of the per-sentence cost is
-  spread over many numpy passes and the Python-level word look-ups; going further would take
-  compiled code (one fused pass over a sentence's n-grams), which this package does not ship.
-  Runs on this machine are also shared: the "other load" column is CPU other programs used
-  during each run, which is why --jobs 2 shows no speed-up here.
+- **scikit-learn's analyzers** (94% of the time at first): `_char_wb_ngrams` builds every
+  character 2-5-gram of a sentence as a Python string and `_count_vocab` counts them in a dict.
+  `framing/features.py` analyses each distinct word once and remembers its n-gram columns; the
+  numpy version of that (the fallback) still spent ~17 µs per sentence on numpy passes over the
+  ~350 n-gram occurrences of a sentence, their sort and the Python-level word look-ups.
+- **The compiled kernel** (`framing/_kernel.c`): splits and looks words up without making Python
+  objects (a slot, a record and a list per word: a few cache lines), counts columns in a dense
+  array, walks them in order with a two-level bitmap, and multiplies each row by the weights
+  without building the sparse matrix. Same operations in the same order as TfidfTransformer,
+  normalize() and scipy's csr_matvecs, built without fused multiply-add: the probabilities are
+  bit for bit those of the numpy path and of scikit-learn (tests/test_features.py runs both).
+  What remains is memory latency: idf, counts and the 6.7 MB weight matrix are read at
+  scattered columns (perf shows the loads, not the arithmetic); prefetching the weight rows
+  helped a little, a 16-bit idf index and a two-pass row did not (within noise), so they went.
+- **JSONL records** (`framing/_records.c`): `json.dumps` spent most of its time in
+  `float.__repr__` and string quoting; the records are now written straight into bytes, the same
+  bytes (tests/test_records.py compares with the Python path and `json.dumps`).
+- **Allocator and collector**: glibc mapped and unmapped the few-MB arrays of every batch (page
+  faults, about 14%), so the allocator is tuned once per process; the cycle collector rescanned
+  the model's objects during every chunk (about 6%), so it is paused while a chunk is scored.
+- **Start-up**: importing scikit-learn took 0.6-0.9 s; a loaded model no longer needs it (nor
+  scipy, with the kernel), and the word tables are built with arrays rather than a loop.
+- **Scaling**: with `--jobs 2` three processes share the 2 cores. The workers are as fast as
+  `--jobs 1`, but the main process reads and parses the input, sends chunks to the workers and
+  writes the results they send back (about 3.7 bytes out per byte in): on 60 MB it used 1.1 s
+  of CPU (0.4 s of it the serial start-up) beside 2 x 2.9 s for the workers. Parsing the JSON
+  in the workers instead cut the main process to 0.86 s but the wall time by only 3-4%, not
+  worth the extra machinery for warnings and errors, so it was not kept. What is left is moving
+  result bytes through pipes; --jobs 1 → 2 stays near ×1.6.
 """
 
 
@@ -269,23 +272,23 @@ def fasttext_rate(sentences: list[str], work: Path) -> float | None:
 
 
 def profile(model_path: Path, documents: Path, limit: int = 4000) -> dict[str, float]:
-    """Microseconds per sentence of each stage, in this process, on the first ``limit`` documents."""
-    import numpy as np
+    """Microseconds per sentence of each stage, in this process, on the first ``limit`` documents.
 
+    The compiled stages are timed against their numpy/Python equivalents (``FRAMING_NATIVE=0``
+    makes a fresh model and encoder take those paths).
+    """
     from framing.documents import parse_jsonl
-    from framing.features import transposed
     from framing.model import FramingModel
+    from framing.native import NATIVE_ENV
     from framing.outputs import encode_scored
-    from framing.stream import score_chunk
+    from framing.stream import SCORE_SENTENCES, score_chunk
 
-    model = FramingModel.load(model_path)
     with documents.open("rb") as handle:
         lines = [line for _, line in zip(range(limit), handle, strict=False)]
     docs = list(parse_jsonl(lines, "bench", "bench"))
     texts = [s.text for d in docs for s in split_sentences(d.text)]
     n = len(texts)
-    batches = [texts[i : i + 2048] for i in range(0, n, 2048)]
-    model.transform(texts)  # the words of these documents are analysed once, as in a long run
+    batches = [texts[i : i + SCORE_SENTENCES] for i in range(0, n, SCORE_SENTENCES)]
 
     def best(step: Any, repeat: int = 3) -> float:
         # CPU time of this process: on a shared machine, wall time would also count other programs.
@@ -296,21 +299,27 @@ def profile(model_path: Path, documents: Path, limit: int = 4000) -> dict[str, f
             times.append(time.process_time() - began)
         return min(times) / n * 1e6
 
-    weights = transposed(model.coef_)
-    matrices = [model.transform(b) for b in batches]
-    scored = [score_chunk(model, docs[i : i + 300], 0.0) for i in range(0, len(docs), 300)]
     stages = {
         "read JSONL (json.loads)": best(lambda: list(parse_jsonl(lines, "bench", "bench"))),
         "split sentences": best(lambda: [split_sentences(d.text) for d in docs]),
-        "TF-IDF features": best(lambda: [model.transform(b) for b in batches]),
-        "scores (sparse product)": best(lambda: [np.asarray(m @ weights) for m in matrices]),
-        "JSONL records": best(lambda: [encode_scored(s, "jsonl", 1) for s in scored]),
     }
+    for label, native in (("compiled", "1"), ("numpy/Python path", "0")):
+        os.environ[NATIVE_ENV] = native
+        try:
+            model = FramingModel.load(model_path)
+            model.decision_function(texts)  # the words of these documents are analysed once, as in a long run
+            scored = [score_chunk(model, docs[i : i + 300], 0.0) for i in range(0, len(docs), 300)]
+            stages[f"TF-IDF features and scores, {label}"] = best(
+                lambda m=model: [m.decision_function(b) for b in batches]
+            )
+            stages[f"JSONL records, {label}"] = best(lambda sc=scored: [encode_scored(s, "jsonl", 1) for s in sc])
+        finally:
+            del os.environ[NATIVE_ENV]
     union = model.features_.union() if hasattr(model.features_, "union") else model.features_
     sample = texts[:3000]
     began = time.process_time()
     union.transform(sample)
-    stages["scikit-learn's own TF-IDF transform (before)"] = (time.process_time() - began) / len(sample) * 1e6
+    stages["scikit-learn's own TF-IDF transform, for comparison"] = (time.process_time() - began) / len(sample) * 1e6
     return stages
 
 
@@ -335,11 +344,15 @@ def measure(data: Path, work: Path, quick: bool, log: Any = print) -> tuple[str,
     log(f"throughput: {docs.stat().st_size / 1e6:.0f} MB of documents")
     rows: list[list[str]] = []
     outputs: dict[int, Path] = {}
-    runs: dict[int, Run] = {}
-    for jobs in (1, 2):
-        outputs[jobs] = work / f"out-{jobs}.jsonl"
-        log(f"throughput: --jobs {jobs}")
-        runs[jobs] = run(framing("classify", str(docs), "-m", str(model), "-o", str(outputs[jobs]), "-j", str(jobs)))
+    every: dict[int, list[Run]] = {1: [], 2: []}
+    # Alternated and repeated: this machine is shared, so one run of each says little.
+    for repeat in range(1 if quick else REPEATS):
+        for jobs in (1, 2):
+            outputs[jobs] = work / f"out-{jobs}.jsonl"
+            log(f"throughput: --jobs {jobs} (run {repeat + 1})")
+            command = framing("classify", str(docs), "-m", str(model), "-o", str(outputs[jobs]), "-j", str(jobs))
+            every[jobs].append(run(command))
+    runs = {jobs: sorted(found, key=lambda r: r.seconds)[len(found) // 2] for jobs, found in every.items()}
     n_sentences = count_sentences(outputs[1])
     identical = outputs[1].read_bytes() == outputs[2].read_bytes()
     log("throughput: fastText")
@@ -349,11 +362,12 @@ def measure(data: Path, work: Path, quick: bool, log: Any = print) -> tuple[str,
     fast_text = fasttext_rate(sentences, work)
     del sentences
     for jobs, result in runs.items():
+        rates = sorted(n_sentences / r.seconds for r in every[jobs])
         rows.append(
             [
                 f"framing `--jobs {jobs}`",
                 f"{result.seconds:.1f} s",
-                f"**{n_sentences / result.seconds:,.0f}**",
+                f"**{n_sentences / result.seconds:,.0f}** ({rates[0]:,.0f}-{rates[-1]:,.0f})",
                 f"{result.cpu_seconds:.1f} s ({n_sentences / result.cpu_seconds:,.0f}/CPU-s)",
                 f"{result.peak_pss_mib:.0f} / {result.peak_rss_mib:.0f} MiB",
                 f"{result.others_cpu:.2f}",
@@ -378,7 +392,7 @@ def measure(data: Path, work: Path, quick: bool, log: Any = print) -> tuple[str,
     stages = profile(model, docs)
     body = render(
         n_docs, n_sentences, docs.stat().st_size, rows, identical, scaling, fast_text, runs, n_sentences,
-        help_seconds, article_seconds, memory, big_sentences, big_size, stages, model_note, quick,
+        help_seconds, article_seconds, memory, big_sentences, big_size, stages, model_note, quick, len(every[1]),
     )  # fmt: skip
     commands = (
         "framing classify DOCS.jsonl -m MODEL -o OUT.jsonl -j 1  (and -j 2)",
@@ -394,6 +408,7 @@ def render(
     n_docs: int, n_sentences: int, size: int, rows: list[list[str]], identical: bool, scaling: float,
     fast_text: float | None, runs: dict[int, Run], total: int, help_seconds: float, article_seconds: float,
     memory: Run, big_sentences: int, big_size: int, stages: dict[str, float], model_note: str, quick: bool,
+    repeats: int,
 ) -> str:  # fmt: skip
     from bench.common import table
 
@@ -430,6 +445,8 @@ def render(
         "CPU: user+system time of the command and its workers. Memory: peak over the process tree, "
         "proportional (PSS: the physical memory used) / resident (RSS summed over processes). "
         "Other load: cores' worth of CPU that other processes on this shared machine used during the run.",
+        f"Each setting ran {repeats} times, alternating; the table shows the median run, with the range of "
+        "sentences/s in brackets.",
         table(["run", "wall", "sentences/s", "CPU", "peak memory", "other load"], rows),
         f"`--jobs 2` output is {'byte-identical' if identical else '**different**'} to `--jobs 1`'s; "
         f"--jobs 1 → 2 speed-up ×{scaling:.2f}.",
