@@ -660,27 +660,38 @@ static PyObject *Kernel_transform(Kernel *self, PyObject *args) {
             if (at < 0) self->batch_words[i] = (int32_t)self->records[self->pending[~at] + 3];
         }
     }
+    /* Room first, for every text (a text has at most its words' list lengths of columns), so that
+     * the counting below cannot fail and runs without the GIL: it touches only the kernel's own
+     * arrays, which the caller's lock keeps to one thread at a time. */
+    Py_ssize_t room = 0, most_tokens = 0;
     for (Py_ssize_t t = 0; t < n; t++) {
         const int32_t *words = self->batch_words + ends[t];
         Py_ssize_t n_words = ends[t + 1] - ends[t], most = 0;
-        /* Room first (a text has at most its words' list lengths of columns), so that nothing
-         * can fail between counting and emitting, which resets the scratch arrays. */
         for (Py_ssize_t b = 0; b < self->n_blocks; b++) {
-            const Block *block = &self->blocks[b];
             Py_ssize_t items_of_block = 0;
             for (Py_ssize_t w = 0; w < n_words; w++) items_of_block += self->lists[words[w] + b];
-            if (block->kind == WORD_TOKENS) {
-                if (grow((void **)&self->tokens, &self->tokens_capacity, items_of_block + 1, sizeof(int64_t)) < 0)
-                    goto done;
-                items_of_block *= block->max_n;
+            if (self->blocks[b].kind == WORD_TOKENS) {
+                most_tokens = items_of_block > most_tokens ? items_of_block : most_tokens;
+                items_of_block *= self->blocks[b].max_n;
             }
             most += items_of_block;
         }
-        if (grow((void **)&self->out_indices, &self->out_indices_capacity, row.used + most, sizeof(int32_t)) < 0 ||
-            grow((void **)&self->out_data, &self->out_data_capacity, row.used + most, sizeof(double)) < 0)
-            goto done;
-        row.indices = self->out_indices;
-        row.data = self->out_data;
+        room = k ? (most > room ? most : room) : room + most; /* products keep one row at a time */
+    }
+    if (room > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many values in one batch; transform fewer texts at once");
+        goto done;
+    }
+    if (grow((void **)&self->tokens, &self->tokens_capacity, most_tokens + 1, sizeof(int64_t)) < 0 ||
+        grow((void **)&self->out_indices, &self->out_indices_capacity, room + 1, sizeof(int32_t)) < 0 ||
+        grow((void **)&self->out_data, &self->out_data_capacity, room + 1, sizeof(double)) < 0)
+        goto done;
+    row.indices = self->out_indices;
+    row.data = self->out_data;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t t = 0; t < n; t++) {
+        const int32_t *words = self->batch_words + ends[t];
+        Py_ssize_t n_words = ends[t + 1] - ends[t];
         for (Py_ssize_t b = 0; b < self->n_blocks; b++) {
             const Block *block = &self->blocks[b];
             if (block->kind == CHAR_COLUMNS) {
@@ -712,12 +723,9 @@ static PyObject *Kernel_transform(Kernel *self, PyObject *args) {
             }
             row.used = 0; /* the rows themselves are not kept */
         }
-        if (row.used > INT32_MAX) {
-            PyErr_SetString(PyExc_OverflowError, "too many values in one batch; transform fewer texts at once");
-            goto done;
-        }
         indptr[t + 1] = (int32_t)row.used;
     }
+    Py_END_ALLOW_THREADS
     if (overflow) {
         result = Py_None;
         Py_INCREF(result);
