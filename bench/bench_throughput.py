@@ -96,11 +96,11 @@ DOCS.jsonl -o OUT.jsonl`, then stage by stage as in the table above):
   processes shared the 2 cores: on 60 MB the main process used 1.1 s of CPU (0.4 s of it the
   serial start-up) beside 2 x 2.9 s for the workers. Parsing the JSON in the workers cut that to
   0.86 s but the wall time by only 3-4%, not worth its machinery for warnings and errors, so it
-  was not kept. `--jobs N` now means N processes: N - 1 workers and the main process, which
-  classifies a chunk itself whenever the workers are all busy (the kernel releases the GIL so
-  that results keep flowing meanwhile). That used less CPU and memory (summed RSS 377 → 291
-  MiB) but the same wall time within noise: the serial start-up and the main process's share
-  of reading and writing keep --jobs 1 → 2 near ×1.6.
+  was not kept. Nor was N - 1 workers plus the main process classifying chunks itself when
+  they were all busy: less CPU and memory (summed RSS 377 → 291 MiB), the same wall time within
+  noise, and the worker idle a quarter of the time, waiting on the pool's threads in the main
+  process (they need the GIL to pass chunks and results). The serial start-up and the main
+  process's share of reading and writing keep --jobs 1 → 2 near ×1.6.
 """
 
 

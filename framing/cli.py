@@ -274,7 +274,7 @@ def train(
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Processes for --output and --format jsonl/csv: this one and N-1 workers  [default: all cores].",
+    help="Worker processes for --output and --format jsonl/csv  [default: all cores].",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Run on this Dask scheduler (needs framing[dask]).")
 @click.option("--dask-local", type=click.IntRange(min=1), metavar="N", help="Run on a local Dask cluster of N workers.")
@@ -301,7 +301,7 @@ def classify(
     PATHS are text files, folders (all *.txt inside, recursively), JSONL files
     (one document per line, .jsonl or .jsonl.gz) or - for standard input.
 
-    With --output, or --format jsonl/csv, documents stream through --jobs
+    With --output, or --format jsonl/csv, documents stream through --jobs worker
     processes (or a Dask cluster) in bounded memory, results in input order.
 
     \b

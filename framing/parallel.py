@@ -1,14 +1,10 @@
-"""`--jobs N`: apply a function to a stream of items in N processes, results in input order.
+"""`--jobs N`: apply a function to a stream of items in N worker processes, results in input order.
 
-The N processes are this one and N - 1 workers: this process reads the items and writes the
-results, and whenever every worker has its share of items queued and the oldest result is not
-back, it processes the next item itself instead of waiting. On a machine with N cores that
-keeps N processes busy, not N + 1 competing for them. At most ``in_flight`` items are queued
-for the workers, and as many done here wait behind the oldest, so memory stays bounded however
-long the stream is; the input is consumed only as results are taken. A stream of a single item is processed in this
-process (no workers start for one article). Workers are forked where the system allows it, so
-they inherit what the parent has loaded (the model) instead of loading it again; elsewhere
-``initializer`` prepares each fresh worker.
+At most ``in_flight`` items are submitted and not yet collected, so memory stays bounded
+however long the stream is; the input is consumed only as results are taken. A stream of a
+single item is processed in this process (no workers start for one article). Workers are
+forked where the system allows it, so they inherit what the parent has loaded (the model)
+instead of loading it again; elsewhere ``initializer`` prepares each fresh worker.
 """
 
 from __future__ import annotations
@@ -79,12 +75,9 @@ def ordered_map(
         return
     limit = in_flight or 2 * jobs
     context = multiprocessing.get_context("fork" if forks() else "spawn")
-    workers = jobs - 1  # this process is the N-th
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, initargs))
     try:
-        yield from ordered_results(
-            chain(head, items), lambda item: pool.submit(function, item), limit, run_here=function
-        )
+        yield from ordered_results(chain(head, items), lambda item: pool.submit(function, item), limit)
     except BrokenProcessPool:
         raise WorkerError(
             "a worker process died (killed, or out of memory); rerun with fewer --jobs, or --resume with --output"
@@ -93,16 +86,12 @@ def ordered_map(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def ordered_results(
-    items: Iterable[T], submit: Callable[[T], Any], limit: int, run_here: Callable[[T], Any] | None = None
-) -> Iterator[Any]:
+def ordered_results(items: Iterable[T], submit: Callable[[T], Any], limit: int) -> Iterator[Any]:
     """Submit ``items`` keeping at most ``limit`` futures in flight; yield their results in input order.
 
-    Works with any futures that have ``result()``, ``done()`` and ``cancel()`` (concurrent.futures,
-    Dask). With ``run_here``, an item that would have to wait for a free place is processed in
-    this process instead, when the oldest future is not done either. If reading the next item
-    fails, the results already submitted are yielded before the error is raised: work done
-    before a bad input is never thrown away.
+    Works with any futures that have ``result()`` and ``cancel()`` (concurrent.futures, Dask). If
+    reading the next item fails, the results already submitted are yielded before the error is
+    raised: work done before a bad input is never thrown away.
     """
     pending: deque[Any] = deque()
     source = iter(items)
@@ -116,48 +105,14 @@ def ordered_results(
                 raise
             if item is _END:
                 break
-            if run_here is None:
-                pending.append(submit(item))
-                if len(pending) >= limit:
-                    yield pending.popleft().result()
-                continue
-            queued = sum(not isinstance(p, _Here) for p in pending)
-            if queued >= limit and not pending[0].done():
-                pending.append(_Here.run(run_here, item))
-            else:
-                pending.append(submit(item))
-            while pending and (pending[0].done() or len(pending) > 2 * limit):
+            pending.append(submit(item))
+            if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
         for future in pending:
             future.cancel()
-
-
-class _Here:
-    """The outcome of an item processed in this process, queued in order beside the futures."""
-
-    def __init__(self, value: Any = None, error: Exception | None = None) -> None:
-        self._value, self._error = value, error
-
-    @classmethod
-    def run(cls, function: Callable[[T], Any], item: T) -> _Here:
-        try:
-            return cls(function(item))
-        except Exception as exc:  # raised at its place in the order, after the results before it
-            return cls(error=exc)
-
-    def done(self) -> bool:
-        return True
-
-    def result(self) -> Any:
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    def cancel(self) -> bool:
-        return False
 
 
 _END: Any = object()

@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from conftest import TINY_ARTICLE
 
 from framing.cli import main
 from framing.errors import InputError, WorkerError
-from framing.parallel import default_jobs, ordered_map, ordered_results
+from framing.parallel import default_jobs, ordered_map
 
 
 def slow_square(x: int) -> tuple[int, int]:
@@ -44,54 +43,7 @@ def die_on_two(x: int) -> int:
 def test_results_come_in_input_order_from_other_processes() -> None:
     results = list(ordered_map(slow_square, range(12), jobs=2))
     assert [r for r, _ in results] == [x * x for x in range(12)]
-    assert {pid for _, pid in results} - {os.getpid()}  # a worker did some
-
-
-def test_this_process_works_instead_of_waiting_for_a_busy_worker() -> None:
-    """--jobs 2 is one worker and this process: N processes for N cores, not N + 1."""
-    results = list(ordered_map(slow_square, [1, 1, 1, 1, 1, 1], jobs=2, in_flight=1))
-    assert [r for r, _ in results] == [1] * 6
-    assert os.getpid() in {pid for _, pid in results}
-    assert len({pid for _, pid in results}) == 2
-
-
-def test_an_error_here_comes_after_the_results_before_it() -> None:
-    def here(x: int) -> int:
-        if x == 4:
-            raise InputError("item 4 is bad")
-        return x
-
-    def slowly(x: int) -> int:
-        time.sleep(0.3)
-        return x
-
-    results = []
-    with ThreadPoolExecutor(1) as pool, pytest.raises(InputError, match="item 4 is bad"):
-        for result in ordered_results(range(8), lambda x: pool.submit(slowly, x), 1, run_here=here):
-            results.append(result)
-    assert results == [0, 1, 2, 3]  # 0 from the busy "worker", 1-3 done here meanwhile, in order
-
-
-def test_results_done_here_stay_bounded() -> None:
-    pulled = 0
-
-    def items() -> Iterator[int]:
-        nonlocal pulled
-        for x in range(40):
-            pulled += 1
-            yield x
-
-    def slowly(x: int) -> int:
-        time.sleep(0.05)
-        return x
-
-    yielded = 0
-    with ThreadPoolExecutor(1) as pool:
-        for result in ordered_results(items(), lambda x: pool.submit(slowly, x), 2, run_here=same):
-            assert result == yielded
-            yielded += 1
-            assert pulled - yielded <= 2 * 2
-    assert yielded == 40
+    assert os.getpid() not in {pid for _, pid in results}
 
 
 def test_a_single_item_runs_in_this_process() -> None:
@@ -115,7 +67,7 @@ def test_look_ahead_is_bounded() -> None:
     yielded = 0
     for _ in ordered_map(slow_square, items(), jobs=2, in_flight=3):
         yielded += 1
-        assert pulled - yielded <= 2 * 3  # queued for the worker, or done here behind the oldest
+        assert pulled - yielded <= 3
     assert yielded == 30
 
 
@@ -138,7 +90,7 @@ def test_an_input_error_comes_after_the_results_before_it() -> None:
 
 def test_a_dead_worker_is_reported() -> None:
     with pytest.raises(WorkerError) as caught:
-        list(ordered_map(die_on_two, range(6), jobs=2, in_flight=10))  # every item goes to the worker
+        list(ordered_map(die_on_two, range(6), jobs=2))
     assert str(caught.value) == (
         "a worker process died (killed, or out of memory); rerun with fewer --jobs, or --resume with --output"
     )
