@@ -604,6 +604,11 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON list; nothing when ``value`` is not a list."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _num(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, int | float) and math.isfinite(value) else "undefined"
 
@@ -700,7 +705,7 @@ def _confusion(report: EvaluationReport, styles: Mapping[str, FrameStyle]) -> st
 
 
 def _calibration(calibration: dict[str, Any]) -> str:
-    bins = [b for b in calibration.get("bins", []) if isinstance(b, dict)]
+    bins = _dicts(calibration.get("bins"))
     if not bins:
         return (
             "<section aria-labelledby=cal-h><h2 id=cal-h>Calibration</h2>"
@@ -778,7 +783,7 @@ def _calibration_svg(bins: Sequence[dict[str, Any]]) -> str:
 
 
 def _coverage(coverage: Any) -> str:
-    rows = [r for r in coverage if isinstance(r, dict)] if isinstance(coverage, list) else []
+    rows = _dicts(coverage)
     if not rows:
         return ""
     body = "".join(
@@ -797,7 +802,7 @@ def _coverage(coverage: Any) -> str:
 
 
 def _mistakes(pairs: Any, errors: dict[str, Any], styles: Mapping[str, FrameStyle]) -> str:
-    shown = [p for p in pairs if isinstance(p, dict)] if isinstance(pairs, list) else []
+    shown = _dicts(pairs)
     parts = ["<section aria-labelledby=err-h><h2 id=err-h>Misclassified examples</h2>"]
     if pairs is None or not isinstance(pairs, list):
         parts.append("<p class=meta>Not available in this evaluation.</p>")
@@ -816,8 +821,7 @@ def _mistakes(pairs: Any, errors: dict[str, Any], styles: Mapping[str, FrameStyl
             + (f" · {esc(e['doc_id'])}" if e.get("doc_id") else "")
             + (f" · {esc(e['where'])}" if e.get("where") else "")
             + "</span></li>"
-            for e in pair.get("examples", [])
-            if isinstance(e, dict)
+            for e in _dicts(pair.get("examples"))
         )
         parts.append(
             f"<h3>{_chip(gold)} {esc(gold.title)} → "
@@ -839,7 +843,7 @@ def _mistakes(pairs: Any, errors: dict[str, Any], styles: Mapping[str, FrameStyl
 
 
 def _per_source(sources: Any) -> str:
-    rows = [r for r in sources if isinstance(r, dict)] if isinstance(sources, list) else []
+    rows = _dicts(sources)
     if not rows:
         return ""
     body = "".join(
@@ -880,8 +884,7 @@ def _top_ngrams(top: dict[str, Any], styles: Mapping[str, FrameStyle]) -> str:
     items = []
     for frame, kinds in frames.items():
         style = _style_of(styles, frame)
-        words = _dict(kinds).get("word", [])
-        shown = ", ".join(esc(w.get("ngram", "")) for w in words if isinstance(w, dict))
+        shown = ", ".join(esc(w.get("ngram", "")) for w in _dicts(_dict(kinds).get("word")))
         items.append(f"<dt>{_chip(style)} {esc(style.title)}</dt><dd>{shown or '–'}</dd>")
     return (
         "<section aria-labelledby=ng-h><h2 id=ng-h>N-grams with the most weight</h2>"

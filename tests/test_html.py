@@ -327,6 +327,24 @@ def test_misclassified_examples_are_escaped() -> None:
     assert "&lt;script&gt;x()&lt;/script&gt;" in page_html and "d&lt;1&gt;" in page_html
 
 
+def test_extras_of_the_wrong_shape_are_left_out() -> None:
+    """Extras are JSON-like (a report may be read back from a file): a wrong type renders as nothing."""
+    from dataclasses import replace
+
+    report = compute_report(["a", "b"], ["b", "b"], ["a", "b"])
+    pair = {"gold": "a", "predicted": "b", "count": 1, "examples": 3}
+    extras = {
+        "confused_pairs": [pair, "not a pair"],
+        "top_ngrams": {"frames": {"a": {"word": 7}, "b": {"word": [{"ngram": "kept"}, "dropped"]}}},
+        "calibration": {"bins": "none"},
+        "coverage": {"rows": 1},
+        "per_source": 5,
+    }
+    page_html = evaluation_html(replace(report, extras=extras))
+    assert Page(page_html).scripts == 1
+    assert "kept" in page_html and "dropped" not in page_html
+
+
 # -- the command line ----------------------------------------------------------------------------
 def run(*args: str | Path, env: dict[str, str] | None = None) -> Result:
     return CliRunner(env={"COLUMNS": "250", **(env or {})}).invoke(main, [str(a) for a in args])
