@@ -20,7 +20,7 @@ help:
 	@echo "make bench  real-data benchmarks into BENCHMARKS.md (needs ../shared/data)"
 
 # The compiled kernels are built by the install: a changed C file reinstalls.
-NATIVE_SOURCES := $(wildcard framing/*.c)
+NATIVE_SOURCES := setup.py $(wildcard framing/*.c)
 
 $(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)

@@ -1,7 +1,7 @@
 """The optional compiled parts of framing: used when they were built and not switched off.
 
 ``pip install`` compiles them when a C compiler is there (they are optional extensions in
-pyproject.toml); without them, or with ``FRAMING_NATIVE=0``, the numpy and Python code that
+setup.py); without them, or with ``FRAMING_NATIVE=0``, the numpy and Python code that
 computes the same results byte for byte runs instead.
 """
 
