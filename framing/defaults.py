@@ -45,6 +45,9 @@ ID_FIELD = "id"
 CHUNK_DOCUMENTS = 500
 CHUNK_CHARS = 500_000
 CHUNKS_PER_WORKER = 2
+#: Forked workers leave a chunk's JSONL or CSV result in shared memory of this size (a chunk of
+#: news makes about 2 MB); a larger result is sent back through the pool's pipe instead.
+RESULT_SLOT_BYTES = 8 * 1024 * 1024
 #: `--output` file kinds, chosen by suffix.
 OUTPUT_SUFFIXES = (".jsonl", ".csv", ".sqlite")
 #: `--output` makes its progress durable (for `--resume`) at most this often.

@@ -18,7 +18,7 @@ from .errors import ClusterError
 if TYPE_CHECKING:
     from .model import FramingModel
     from .outputs import EncodedBatch
-    from .stream import Chunk
+    from .stream import Work
 
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT = 10
@@ -47,7 +47,7 @@ def _worker_model(data: bytes, digest: str) -> FramingModel:
     return _MODELS[digest]
 
 
-def run_chunk(data: bytes, digest: str, chunk: Chunk, kind: str, min_confidence: float) -> EncodedBatch:
+def run_chunk(data: bytes, digest: str, chunk: Work, kind: str, min_confidence: float) -> EncodedBatch:
     """The task a Dask worker runs: classify and encode one chunk with the model in ``data``."""
     from .parallel import tune_allocator
     from .stream import classify_chunk
@@ -85,7 +85,7 @@ def connect(scheduler: str | None, local_workers: int | None) -> Iterator[Any]:
 
 
 def dask_map(
-    chunks: Iterable[Chunk],
+    chunks: Iterable[Work],
     model_bytes: bytes,
     *,
     kind: str,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import io
+import itertools
 import os
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
+from typing import Any, Protocol
 
 from . import defaults
 from .errors import InputError, parse_json_line
@@ -128,35 +130,82 @@ def read_documents(
 ) -> Iterator[DocumentText]:
     """Yield documents lazily; unreadable or binary files are skipped with a warning.
 
-    JSONL files (``.jsonl``, or gzipped ``.jsonl.gz``) are read line by line, so memory does not
-    grow with the file; with ``stdin_jsonl``, standard input (``-``) is JSONL too.
+    JSONL files (``.jsonl``, or gzipped ``.jsonl.gz``) are read a block of lines at a time, so
+    memory does not grow with the file; with ``stdin_jsonl``, standard input (``-``) is JSONL too.
     """
-    for raw in paths:
-        if raw == "-" and stdin_jsonl:
-            stream = io.BytesIO(stdin()) if stdin else sys.stdin.buffer
-            yield from parse_jsonl(stream, "<stdin>", None, text_field, id_field, warn, encoding)
-            continue
-        if raw == "-":
-            data = stdin() if stdin else sys.stdin.buffer.read()
-            yield _report_empty(DocumentText("-", decode_text(data, "<stdin>", warn, encoding), None), "<stdin>", warn)
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            for file in find_text_files(path, warn):
-                document = _read_text_file(file, warn, encoding)
-                if document is not None:
-                    yield document
-        elif path.is_file():
-            if path.name.endswith(JSONL_SUFFIXES):
-                yield from _read_jsonl(path, text_field, id_field, warn, encoding)
-            else:
-                document = _read_text_file(path, warn, encoding, strict=True)
-                if document is not None:
-                    yield document
-        elif path.exists():
-            raise InputError(f"{path}: not a regular file or folder; pass text files, folders or -")
+    notices = NoticeBoard(warn)
+    inputs = Inputs(tuple(paths), text_field, id_field, encoding, stdin_jsonl)
+    for item in inputs.items(warn, stdin=stdin):
+        if isinstance(item, JsonlBlock):
+            yield from notices.documents(item)
         else:
-            raise InputError(f"{path}: no such file or folder; check the path")
+            yield item
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the documents come from and how to read them."""
+
+    paths: tuple[str, ...]
+    text_field: str = defaults.TEXT_FIELD
+    id_field: str = defaults.ID_FIELD
+    encoding: str | None = None
+    stdin_jsonl: bool = False
+
+    def items(
+        self,
+        warn: Warn | None = None,
+        *,
+        max_lines: int = defaults.CHUNK_DOCUMENTS,
+        max_bytes: int = defaults.CHUNK_CHARS,
+        stdin: Callable[[], bytes] | None = None,
+    ) -> Iterator[DocumentText | JsonlBlock]:
+        """:func:`read_documents`, but JSONL comes as undecoded blocks of lines, for workers to parse.
+
+        The process that reads the input then only cuts it at line ends; a block has at most
+        ``max_lines`` lines and about ``max_bytes`` bytes (more when one line is longer).
+        """
+        sizes = {"max_lines": max_lines, "max_bytes": max_bytes}
+        for raw in self.paths:
+            if raw == "-" and self.stdin_jsonl:
+                stream = io.BytesIO(stdin()) if stdin else sys.stdin.buffer
+                yield from jsonl_blocks(stream, self._source("<stdin>", None), warn, **sizes)
+                continue
+            if raw == "-":
+                data = stdin() if stdin else sys.stdin.buffer.read()
+                text = decode_text(data, "<stdin>", warn, self.encoding)
+                yield _report_empty(DocumentText("-", text, None), "<stdin>", warn)
+                continue
+            path = Path(raw)
+            if path.is_dir():
+                for file in find_text_files(path, warn):
+                    document = _read_text_file(file, warn, self.encoding)
+                    if document is not None:
+                        yield document
+            elif path.is_file():
+                if path.name.endswith(JSONL_SUFFIXES):
+                    yield from _read_jsonl(path, self._source(str(path), str(path)), warn, **sizes)
+                else:
+                    document = _read_text_file(path, warn, self.encoding, strict=True)
+                    if document is not None:
+                        yield document
+            elif path.exists():
+                raise InputError(f"{path}: not a regular file or folder; pass text files, folders or -")
+            else:
+                raise InputError(f"{path}: no such file or folder; check the path")
+
+    def _source(self, where: str, path: str | None) -> JsonlSource:
+        return JsonlSource(where, path, self.text_field, self.id_field, self.encoding)
+
+    def settings(self) -> dict[str, Any]:
+        """What identifies these inputs for ``--resume`` (absolute paths, since the folder may change)."""
+        return {
+            "inputs": [p if p == "-" else os.path.abspath(p) for p in self.paths],
+            "text_field": self.text_field,
+            "id_field": self.id_field,
+            "encoding": self.encoding,
+            "stdin_jsonl": self.stdin_jsonl,
+        }
 
 
 def _read_bytes(path: Path, strict: bool, warn: Warn | None) -> bytes | None:
@@ -189,14 +238,12 @@ def _report_empty(document: DocumentText, where: str, warn: Warn | None) -> Docu
     return document
 
 
-def _read_jsonl(
-    path: Path, text_field: str, id_field: str, warn: Warn | None, encoding: str | None
-) -> Iterator[DocumentText]:
+def _read_jsonl(path: Path, source: JsonlSource, warn: Warn | None, **sizes: int) -> Iterator[JsonlBlock]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
             try:
-                yield from parse_jsonl(handle, str(path), str(path), text_field, id_field, warn, encoding)
+                yield from jsonl_blocks(handle, source, warn, **sizes)
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
                 raise InputError(f"{path}: damaged or truncated gzip file ({exc}); compress it again") from None
             except OSError as exc:
@@ -205,45 +252,157 @@ def _read_jsonl(
         raise InputError(f"{path}: cannot read ({exc.strerror}); check the file's permissions") from None
 
 
-def parse_jsonl(
-    stream: Iterable[bytes],
-    where: str,
-    path: str | None,
-    text_field: str = defaults.TEXT_FIELD,
-    id_field: str = defaults.ID_FIELD,
+# -- JSONL in blocks of lines -----------------------------------------------------------------------
+class Readable(Protocol):
+    """A binary stream: files, gzip files, standard input, BytesIO."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+
+_READINGS = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlSource:
+    """One reading of a JSONL stream: its name in messages, its path, fields and encoding.
+
+    ``reading`` tells two readings of the same file apart: each reports invalid UTF-8 once.
+    """
+
+    where: str
+    path: str | None
+    text_field: str = defaults.TEXT_FIELD
+    id_field: str = defaults.ID_FIELD
+    encoding: str | None = None
+    reading: int = dataclasses.field(default_factory=lambda: next(_READINGS))
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning found while parsing a block; ``once`` ones are said once per reading of a stream."""
+
+    message: str
+    once: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockNotes:
+    """What parsing a block had to say: its warnings, and the error that stopped it, if any."""
+
+    source: JsonlSource
+    notices: tuple[Notice, ...] = ()
+    failure: InputError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JsonlBlock:
+    """Whole lines of a JSONL stream, still undecoded; ``first_line`` is the 1-based number of the first."""
+
+    source: JsonlSource
+    first_line: int
+    data: bytes
+
+    def parse(self) -> tuple[list[DocumentText], BlockNotes]:
+        """Decode and parse the lines (blank ones skipped) into documents, as :func:`read_documents` gives them.
+
+        A bad line stops the parsing; the documents before it are kept, for work done before a
+        bad input is never thrown away.
+        """
+        source, where, encoding = self.source, self.source.where, self.source.encoding
+        documents: list[DocumentText] = []
+        notices: list[Notice] = []
+        said_utf8 = False
+
+        def warn(message: str) -> None:
+            notices.append(Notice(message))
+
+        try:
+            # Line by line from a stream: faster than splitting the block first (less memory at once).
+            for number, raw in enumerate(io.BytesIO(self.data), self.first_line):
+                if encoding:
+                    line = decode_text(raw, where, None, encoding)
+                else:
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        if not said_utf8:
+                            notices.append(Notice(_invalid_utf8(where, number), once=True))
+                            said_utf8 = True
+                        line = raw.decode("utf-8", errors="replace")
+                document = _jsonl_document(line, where, source.path, number, source.text_field, source.id_field, warn)
+                if document is not None:
+                    documents.append(document)
+        except InputError as exc:
+            return documents, BlockNotes(source, tuple(notices), exc)
+        return documents, BlockNotes(source, tuple(notices))
+
+
+class NoticeBoard:
+    """Says the warnings of parsed blocks through ``warn``, in order, invalid UTF-8 once per reading."""
+
+    def __init__(self, warn: Warn | None) -> None:
+        self._warn = warn
+        self._said: set[int] = set()
+
+    def say(self, notes: BlockNotes) -> None:
+        for notice in notes.notices:
+            if notice.once:
+                if notes.source.reading in self._said:
+                    continue
+                self._said.add(notes.source.reading)
+            if self._warn:
+                self._warn(notice.message)
+
+    def documents(self, block: JsonlBlock) -> Iterator[DocumentText]:
+        """The block's documents, once its warnings are said; then its error, if it has one."""
+        documents, notes = block.parse()
+        self.say(notes)
+        yield from documents
+        if notes.failure is not None:
+            raise notes.failure
+
+
+def jsonl_blocks(
+    stream: Readable,
+    source: JsonlSource,
     warn: Warn | None = None,
-    encoding: str | None = None,
-) -> Iterator[DocumentText]:
-    """Documents from a binary JSONL stream, one line at a time; ``where`` names it in messages."""
-    lines = iter(stream)
-    first = next(lines, b"")
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not _splits_at_newline_bytes(encoding):
-        # UTF-16 and UTF-32 cannot be cut at b"\n" bytes: decode the whole stream at once.
-        text = decode_text(first + b"".join(lines), where, warn, encoding)
-        for number, line in enumerate(text.split("\n"), 1):
-            document = _jsonl_document(line, where, path, number, text_field, id_field, warn)
-            if document is not None:
-                yield document
-        return
-    if first.startswith(codecs.BOM_UTF8) and not encoding:
-        first = first[len(codecs.BOM_UTF8) :]
-    warned = False
-    # Binary lines end at b"\n" only: JSON strings may hold raw U+2028, U+0085 and the like,
-    # which str.splitlines() would break on.
-    for number, raw in enumerate(chain([first], lines), 1):
-        if encoding:
-            line = decode_text(raw, where, None, encoding)
+    *,
+    max_lines: int = defaults.CHUNK_DOCUMENTS,
+    max_bytes: int = defaults.CHUNK_CHARS,
+) -> Iterator[JsonlBlock]:
+    """Cut a binary JSONL stream into blocks of whole lines, reading ``max_bytes`` (and a line) at a time.
+
+    UTF-16 and UTF-32 cannot be cut at b"\n" bytes: such a stream is decoded here, as a whole,
+    and re-encoded as UTF-8.
+    """
+    piece = stream.read(max_bytes)
+    if piece.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not _splits_at_newline_bytes(source.encoding):
+        text = decode_text(piece + stream.read(), source.where, warn, source.encoding)
+        stream = io.BytesIO(text.encode("utf-8"))
+        source = dataclasses.replace(source, encoding=None)
+        piece = stream.read(max_bytes)
+    elif piece.startswith(codecs.BOM_UTF8) and not source.encoding:
+        piece = piece[len(codecs.BOM_UTF8) :]
+    line = 1
+    while piece:
+        if not piece.endswith(b"\n"):
+            piece += stream.readline()  # whole lines only: a long line makes a long block
+        lines = piece.count(b"\n")
+        if lines <= max_lines:
+            yield JsonlBlock(source, line, piece)
         else:
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                if warn and not warned:
-                    warn(_invalid_utf8(where, number))
-                    warned = True
-                line = raw.decode("utf-8", errors="replace")
-        document = _jsonl_document(line, where, path, number, text_field, id_field, warn)
-        if document is not None:
-            yield document
+            ends = [0]
+            while ends[-1] < len(piece):
+                end = ends[-1]
+                for _ in range(max_lines):
+                    end = piece.find(b"\n", end) + 1 or len(piece)
+                ends.append(end)
+            for number, (start, end) in enumerate(itertools.pairwise(ends)):
+                yield JsonlBlock(source, line + number * max_lines, piece[start:end])
+        line += lines
+        piece = stream.read(max_bytes)
 
 
 def _splits_at_newline_bytes(encoding: str | None) -> bool:

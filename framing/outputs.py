@@ -41,7 +41,7 @@ import numpy as np
 from . import defaults
 from .atomic import atomic_write, check_writable, sync_folder
 from .classify import frame_proportions
-from .documents import DocumentText
+from .documents import BlockNotes, DocumentText
 from .errors import OutputError
 from .jsonl import SentenceSuffixes, sentence_prefixes
 from .native import native_module
@@ -60,12 +60,19 @@ SqlRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
 @dataclass(frozen=True)
 class EncodedBatch:
-    """Classified documents encoded for one output kind: bytes for JSONL/CSV, rows for SQLite."""
+    """Classified documents encoded for one output kind: bytes for JSONL/CSV, rows for SQLite.
+
+    SQLite rows number documents from 1 in the batch; the output renumbers them in the file.
+    JSONL and CSV bytes may come as a view of a worker's result slot, valid only until the
+    next batch is taken: outputs write them at once.
+    ``notes`` are a JSONL block's warnings and error, for the reading process to say.
+    """
 
     documents: int
     sentences: int
     last_id: str | None
-    payload: bytes | SqlRows
+    payload: bytes | memoryview | SqlRows
+    notes: BlockNotes | None = None
 
 
 def output_kind(path: str | os.PathLike[str]) -> str:
@@ -107,11 +114,8 @@ def round6(values: np.ndarray) -> np.ndarray:
     return rounded
 
 
-def encode_scored(scored: ScoredChunk, kind: str, first_doc: int) -> EncodedBatch:
-    """Encode scored documents; records are those of ``framing classify --format jsonl|csv``.
-
-    ``first_doc`` numbers the first document in the SQLite ``doc`` column.
-    """
+def encode_scored(scored: ScoredChunk, kind: str) -> EncodedBatch:
+    """Encode scored documents; records are those of ``framing classify --format jsonl|csv``."""
     if not (np.isfinite(scored.proba).all() and np.isfinite(scored.confidence).all()):
         raise ValueError("the model produced a probability that is not a number")
     payload: bytes | SqlRows
@@ -120,7 +124,7 @@ def encode_scored(scored: ScoredChunk, kind: str, first_doc: int) -> EncodedBatc
     elif kind == "csv":
         payload = _csv(scored).encode("utf-8", errors="backslashreplace")
     elif kind == "sqlite":
-        payload = _sql_rows(scored, first_doc)
+        payload = _sql_rows(scored)
     else:
         raise ValueError(f"unknown output kind {kind!r}")
     last_id = scored.documents[-1].id if scored.documents else None
@@ -223,12 +227,12 @@ def _csv(scored: ScoredChunk) -> str:
     return buffer.getvalue()
 
 
-def _sql_rows(scored: ScoredChunk, first_doc: int) -> SqlRows:
+def _sql_rows(scored: ScoredChunk) -> SqlRows:
     labels = scored.labels.tolist()
     confidences = round6(scored.confidence).tolist()
     documents: list[tuple[Any, ...]] = []
     sentence_rows: list[tuple[Any, ...]] = []
-    for number, (document, sentences, row, proportions) in enumerate(_by_document(scored), first_doc):
+    for number, (document, sentences, row, proportions) in enumerate(_by_document(scored), 1):
         documents.append((number, document.id, document.path, len(sentences), *proportions.values()))
         sentence_rows.extend(
             (number, i, s.start, s.end, s.text, labels[row + i], confidences[row + i]) for i, s in enumerate(sentences)
@@ -262,8 +266,8 @@ class StreamOutput:
             stream.write(",".join(CSV_COLUMNS) + "\n")
 
     def write(self, batch: EncodedBatch) -> None:
-        assert isinstance(batch.payload, bytes)
-        self._stream.write(batch.payload.decode("utf-8"))
+        assert isinstance(batch.payload, bytes | memoryview)
+        self._stream.write(str(batch.payload, "utf-8"))
         self.documents_done += batch.documents
         self.last_id = batch.last_id
 
@@ -372,7 +376,7 @@ class AppendOutput:
         return state
 
     def write(self, batch: EncodedBatch) -> None:
-        assert isinstance(batch.payload, bytes)
+        assert isinstance(batch.payload, bytes | memoryview)
         try:
             self._file.write(batch.payload)
         except OSError as exc:
@@ -410,6 +414,14 @@ class AppendOutput:
             with contextlib.suppress(OutputError):
                 self.commit()
             self._file.close()
+
+
+def _renumbered(rows: SqlRows, done: int) -> SqlRows:
+    """A batch's rows with documents numbered after the ``done`` ones in the file (rows come numbered from 1)."""
+    if not done:
+        return rows
+    documents, sentences = rows
+    return [(row[0] + done, *row[1:]) for row in documents], [(row[0] + done, *row[1:]) for row in sentences]
 
 
 def _encodable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -493,7 +505,7 @@ class SqliteOutput:
 
     def write(self, batch: EncodedBatch) -> None:
         assert isinstance(batch.payload, tuple)
-        documents, sentences = batch.payload
+        documents, sentences = _renumbered(batch.payload, self.documents_done)
         try:
             self._db.execute("SAVEPOINT batch")
             try:

@@ -9,6 +9,7 @@ instead of loading it again; elsewhere ``initializer`` prepares each fresh worke
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import signal
@@ -116,6 +117,37 @@ def ordered_results(items: Iterable[T], submit: Callable[[T], Any], limit: int) 
 
 
 _END: Any = object()
+
+
+class ResultSlots:
+    """Shared memory that forked workers leave large results in, instead of sending them back.
+
+    A result sent back crosses a pipe and is unpickled: the coordinating process copies it
+    twice before it can write it anywhere, on the same cores the workers need. Here ``count``
+    slots of ``size`` bytes are mapped before the workers fork, so they share them: a worker
+    copies its result into a slot and the coordinating process writes it from there. With
+    results taken in input order and at most ``count`` items in flight (:func:`ordered_map`
+    with ``in_flight=count``), item ``k`` can use slot ``k % count``: by the time it is
+    submitted, the result that used the slot before has been taken and used.
+    """
+
+    def __init__(self, count: int, size: int) -> None:
+        self.count, self.size = count, size
+        self._memory = mmap.mmap(-1, count * size)  # anonymous and shared: forked workers see it
+        self._view = memoryview(self._memory)
+
+    def put(self, slot: int, data: bytes) -> bool:
+        """Copy ``data`` into ``slot``; ``False`` (nothing copied) if it does not fit."""
+        if len(data) > self.size:
+            return False
+        start = slot * self.size
+        self._view[start : start + len(data)] = data
+        return True
+
+    def get(self, slot: int, size: int) -> memoryview:
+        """The first ``size`` bytes of ``slot``: valid until the slot is used again."""
+        start = slot * self.size
+        return self._view[start : start + size]
 
 
 _TUNED = False

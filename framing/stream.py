@@ -1,32 +1,42 @@
 """Classify a collection as a stream: read lazily, classify chunks in workers, write results in order.
 
-Memory is bounded by the chunk size times the chunks in flight, not by the collection: the
-documents are read one at a time (JSONL line by line, gzipped or not), grouped into chunks of
-at most :data:`~framing.defaults.CHUNK_DOCUMENTS` documents or
-:data:`~framing.defaults.CHUNK_CHARS` characters, classified and encoded by a worker (this
-process, ``--jobs`` processes, or a Dask cluster) and written in input order. A chunk's result
-depends on its documents only, so every way of running gives byte-identical output.
+Memory is bounded by the chunk size times the chunks in flight, not by the collection: text
+files are read one at a time and grouped into chunks of at most
+:data:`~framing.defaults.CHUNK_DOCUMENTS` documents or :data:`~framing.defaults.CHUNK_CHARS`
+characters; JSONL (gzipped or not) is cut into blocks of as many lines or bytes, which the
+worker decodes and parses, so that the reading process does little more than read. A worker
+(this process, ``--jobs`` processes, or a Dask cluster) classifies and encodes each chunk, and
+the results are written in input order. A chunk's result depends on its documents only, so
+every way of running gives byte-identical output.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import hashlib
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from . import defaults
-from .documents import JSONL_SUFFIXES, DocumentText, Warn, find_text_files, read_documents
+from .documents import (
+    JSONL_SUFFIXES,
+    DocumentText,
+    Inputs,
+    JsonlBlock,
+    NoticeBoard,
+    Warn,
+    find_text_files,
+)
 from .errors import InputError
 from .model import FramingModel
 from .outputs import EncodedBatch, Output, ScoredChunk, encode_scored
+from .parallel import ResultSlots
 from .progress import Progress
 from .segment import split_sentences
 
@@ -37,10 +47,13 @@ SCORE_SENTENCES = 1024
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive documents of the stream; ``first_doc`` is the 1-based number of the first."""
+    """Consecutive documents of the stream."""
 
-    first_doc: int
     documents: tuple[DocumentText, ...]
+
+
+#: What a worker is given: documents, or a block of JSONL lines it parses itself.
+Work = Chunk | JsonlBlock
 
 
 @dataclass(frozen=True)
@@ -53,87 +66,72 @@ class StreamSummary:
     seconds: float
 
 
-@dataclass(frozen=True)
-class Inputs:
-    """Where the documents come from and how to read them."""
-
-    paths: tuple[str, ...]
-    text_field: str = defaults.TEXT_FIELD
-    id_field: str = defaults.ID_FIELD
-    encoding: str | None = None
-    stdin_jsonl: bool = False
-
-    def read(self, warn: Warn | None = None) -> Iterator[DocumentText]:
-        return read_documents(
-            self.paths,
-            text_field=self.text_field,
-            id_field=self.id_field,
-            encoding=self.encoding,
-            warn=warn,
-            stdin_jsonl=self.stdin_jsonl,
-        )
-
-    def settings(self) -> dict[str, Any]:
-        """What identifies these inputs for ``--resume`` (absolute paths, since the folder may change)."""
-        return {
-            "inputs": [p if p == "-" else os.path.abspath(p) for p in self.paths],
-            "text_field": self.text_field,
-            "id_field": self.id_field,
-            "encoding": self.encoding,
-            "stdin_jsonl": self.stdin_jsonl,
-        }
-
-
 def chunk_documents(
-    documents: Iterable[DocumentText],
+    items: Iterable[DocumentText | JsonlBlock],
     *,
-    first_doc: int = 1,
     max_documents: int = defaults.CHUNK_DOCUMENTS,
     max_chars: int = defaults.CHUNK_CHARS,
-) -> Iterator[Chunk]:
+) -> Iterator[Work]:
     """Group documents into chunks of at most ``max_documents`` documents or ``max_chars`` characters.
 
-    A document longer than ``max_chars`` makes a chunk of its own.
+    A document longer than ``max_chars`` makes a chunk of its own; JSONL blocks, already cut to
+    size, pass through as they are.
     """
     chunk: list[DocumentText] = []
     chars = 0
-    iterator = iter(documents)
+    iterator = iter(items)
     while True:
         try:
-            document = next(iterator, None)
+            item = next(iterator, None)
         except Exception:
             if chunk:  # the documents read before a bad input still count
-                yield Chunk(first_doc, tuple(chunk))
+                yield Chunk(tuple(chunk))
             raise
-        if document is None:
+        if item is None:
             break
-        if chunk and (len(chunk) >= max_documents or chars + len(document.text) > max_chars):
-            yield Chunk(first_doc, tuple(chunk))
-            first_doc += len(chunk)
+        if isinstance(item, JsonlBlock):
+            if chunk:
+                yield Chunk(tuple(chunk))
+                chunk, chars = [], 0
+            yield item
+            continue
+        if chunk and (len(chunk) >= max_documents or chars + len(item.text) > max_chars):
+            yield Chunk(tuple(chunk))
             chunk, chars = [], 0
-        chunk.append(document)
-        chars += len(document.text)
+        chunk.append(item)
+        chars += len(item.text)
     if chunk:
-        yield Chunk(first_doc, tuple(chunk))
+        yield Chunk(tuple(chunk))
 
 
-def skip_documents(documents: Iterable[DocumentText], count: int, last_id: str | None) -> Iterator[DocumentText]:
-    """Drop the ``count`` documents a previous run finished, checking that the last had id ``last_id``."""
-    iterator = iter(documents)
-    last: DocumentText | None = None
-    for number in range(count):
-        last = next(iterator, None)
-        if last is None:
-            raise InputError(
-                f"the input has {number} documents, fewer than the {count} the interrupted run wrote; "
-                "resume with the same inputs, or start over"
-            )
-    if count and last is not None and last_id is not None and last.id != last_id:
+def skip_documents(
+    items: Iterable[DocumentText | JsonlBlock], count: int, last_id: str | None, notices: NoticeBoard
+) -> Iterator[DocumentText | JsonlBlock]:
+    """Drop the ``count`` documents a previous run finished, checking that the last had id ``last_id``.
+
+    The JSONL blocks that hold them are parsed here (their warnings said through ``notices``);
+    the documents after them in the same block come out one by one.
+    """
+    skipped = 0
+    for item in items:
+        if skipped == count:
+            yield item
+            continue
+        for document in notices.documents(item) if isinstance(item, JsonlBlock) else (item,):
+            if skipped < count:
+                skipped += 1
+                if skipped == count and last_id is not None and document.id != last_id:
+                    raise InputError(
+                        f"document {count} of the input is {document.id!r}, but the interrupted run ended with "
+                        f"{last_id!r}; resume with the same inputs, or start over"
+                    )
+            else:
+                yield document
+    if skipped < count:
         raise InputError(
-            f"document {count} of the input is {last.id!r}, but the interrupted run ended with {last_id!r}; "
+            f"the input has {skipped} documents, fewer than the {count} the interrupted run wrote; "
             "resume with the same inputs, or start over"
         )
-    return iterator
 
 
 def count_documents(inputs: Inputs) -> int | None:
@@ -209,8 +207,11 @@ def score_chunk(model: FramingModel, documents: Sequence[DocumentText], min_conf
     )
 
 
-def classify_chunk(chunk: Chunk, kind: str, min_confidence: float, model: FramingModel | None = None) -> EncodedBatch:
-    """Segment, classify and encode one chunk (with ``model``, else the process's model)."""
+def classify_chunk(work: Work, kind: str, min_confidence: float, model: FramingModel | None = None) -> EncodedBatch:
+    """Parse (a JSONL block), segment, classify and encode one chunk (with ``model``, else the process's model).
+
+    A block's warnings and error come back in the batch's ``notes``, for the reading process to say.
+    """
     model = model or _MODEL
     if model is None:
         raise RuntimeError("no model in this process; call use_model() first")
@@ -219,7 +220,11 @@ def classify_chunk(chunk: Chunk, kind: str, min_confidence: float, model: Framin
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return encode_scored(score_chunk(model, chunk.documents, min_confidence), kind, chunk.first_doc)
+        if isinstance(work, JsonlBlock):
+            documents, notes = work.parse()
+            batch = encode_scored(score_chunk(model, documents, min_confidence), kind)
+            return dataclasses.replace(batch, notes=notes)
+        return encode_scored(score_chunk(model, work.documents, min_confidence), kind)
     finally:
         if collecting:
             gc.enable()
@@ -244,9 +249,13 @@ class Engine:
         return self.dask_local or self.jobs
 
     def map(
-        self, chunks: Iterable[Chunk], *, kind: str, min_confidence: float, model_bytes: Callable[[], bytes]
+        self, chunks: Iterable[Work], *, kind: str, min_confidence: float, model_bytes: Callable[[], bytes]
     ) -> Iterator[EncodedBatch]:
-        """Encoded results of ``chunks``, in order."""
+        """Encoded results of ``chunks``, in order.
+
+        From forked workers, JSONL and CSV payloads come as views of shared memory, each valid
+        until the next result is taken.
+        """
         in_flight = defaults.CHUNKS_PER_WORKER * self.workers
         if self.scheduler or self.dask_local:
             from .distributed import dask_map
@@ -262,12 +271,17 @@ class Engine:
             )
         from .parallel import forks, ordered_map
 
+        global _SLOTS
+        # Set before the pool forks its workers, so that they share the slots.
+        _SLOTS = ResultSlots(in_flight, defaults.RESULT_SLOT_BYTES) if forks() and self.jobs > 1 else None
         task = functools.partial(_classify_in_worker, kind=kind, min_confidence=min_confidence)
         initializer = None if forks() else load_model_bytes
         initargs = () if forks() else (model_bytes(),)
-        return ordered_map(
-            task, chunks, jobs=self.jobs, in_flight=in_flight, initializer=initializer, initargs=initargs
+        numbered = ((number % in_flight, chunk) for number, chunk in enumerate(chunks))
+        results = ordered_map(
+            task, numbered, jobs=self.jobs, in_flight=in_flight, initializer=initializer, initargs=initargs
         )
+        return _taken(results, _SLOTS)
 
 
 def classify_stream(
@@ -301,28 +315,34 @@ def classify_stream(
     # Build the fast feature tables once here: forked workers then share them instead of each
     # building its own copy.
     model.predict_proba(["Warm-up sentence."])
+    # Reading and writing make no reference cycles worth collecting: the collector would only
+    # rescan the model's objects, as in classify_chunk.
+    collecting = gc.isenabled()
+    gc.disable()
     sentences = 0
+    max_documents = chunk_documents_max or defaults.CHUNK_DOCUMENTS
+    max_chars = chunk_chars_max or defaults.CHUNK_CHARS
+    notices = NoticeBoard(warn)
     try:
-        documents: Iterator[DocumentText] = inputs.read(warn)
+        items = inputs.items(warn, max_lines=max_documents, max_bytes=max_chars)
         if resumed:
-            documents = skip_documents(documents, resumed, output.last_id)
+            items = skip_documents(items, resumed, output.last_id, notices)
             if progress is not None:
                 progress.advance(resumed, 0, skipped=True)
-        chunks = chunk_documents(
-            documents,
-            first_doc=resumed + 1,
-            max_documents=chunk_documents_max or defaults.CHUNK_DOCUMENTS,
-            max_chars=chunk_chars_max or defaults.CHUNK_CHARS,
-        )
+        chunks = chunk_documents(items, max_documents=max_documents, max_chars=max_chars)
         results = engine.map(
             chunks, kind=kind, min_confidence=min_confidence, model_bytes=model_bytes or model.to_bytes
         )
         last_commit = time.monotonic()
         for batch in results:
+            if batch.notes is not None:
+                notices.say(batch.notes)
             output.write(batch)
             sentences += batch.sentences
             if progress is not None:
                 progress.advance(batch.documents, batch.sentences)
+            if batch.notes is not None and batch.notes.failure is not None:
+                raise batch.notes.failure
             if time.monotonic() - last_commit >= commit_every:
                 output.commit()
                 last_commit = time.monotonic()
@@ -331,13 +351,46 @@ def classify_stream(
         output.close()
         raise
     finally:
+        if collecting:
+            gc.enable()
         if progress is not None:
             progress.close()
     return StreamSummary(output.documents_done - resumed, sentences, resumed, time.perf_counter() - start)
 
 
-def _classify_in_worker(chunk: Chunk, *, kind: str, min_confidence: float) -> EncodedBatch:
-    return classify_chunk(chunk, kind, min_confidence)
+# -- results left in shared memory by forked workers ---------------------------------------------------
+_SLOTS: ResultSlots | None = None
+
+
+@dataclass(frozen=True)
+class InSlot:
+    """A batch whose payload (``size`` bytes) a worker left in result slot ``slot``."""
+
+    batch: EncodedBatch
+    slot: int
+    size: int
+
+
+def _classify_in_worker(item: tuple[int, Work], *, kind: str, min_confidence: float) -> EncodedBatch | InSlot:
+    slot, work = item
+    batch = classify_chunk(work, kind, min_confidence)
+    if _SLOTS is not None and isinstance(batch.payload, bytes) and _SLOTS.put(slot, batch.payload):
+        return InSlot(dataclasses.replace(batch, payload=b""), slot, len(batch.payload))
+    return batch
+
+
+def _taken(results: Iterable[EncodedBatch | InSlot], slots: ResultSlots | None) -> Iterator[EncodedBatch]:
+    """The batches, with payloads left in ``slots`` as views: each valid until the next batch is taken."""
+    global _SLOTS
+    try:
+        for result in results:
+            if isinstance(result, InSlot):
+                assert slots is not None
+                yield dataclasses.replace(result.batch, payload=slots.get(result.slot, result.size))
+            else:
+                yield result
+    finally:
+        _SLOTS = None  # the shared memory goes with the last view of it
 
 
 def output_columns(model: FramingModel, min_confidence: float) -> Sequence[str]:

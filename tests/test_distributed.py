@@ -74,7 +74,7 @@ def test_dask_local_cluster_of_processes(tiny_model_path: Path, docs: Path, tmp_
 
 def test_the_worker_task_rebuilds_the_model_from_its_bytes(tiny_model: FramingModel, tiny_model_path: Path) -> None:
     data = tiny_model_path.read_bytes()
-    chunk = Chunk(1, ())
+    chunk = Chunk(())
     batch = distributed.run_chunk(data, "digest-1", chunk, "jsonl", 0.0)
     assert batch == EncodedBatch(0, 0, None, b"")
     assert list(distributed._MODELS) == ["digest-1"]

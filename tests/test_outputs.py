@@ -17,6 +17,7 @@ from conftest import TINY_ARTICLE
 
 from framing import stream
 from framing.cli import main
+from framing.documents import JsonlBlock
 from framing.outputs import journal_path, partial_path, proportion_columns
 
 TEXTS = [TINY_ARTICLE, "Iran arms the factions. The budget passed.", "", "Washington armed them! Really?"]
@@ -111,16 +112,18 @@ def test_output_in_a_missing_folder_fails_before_any_work(tiny_model_path: Path,
 
 # -- interruption and resume -------------------------------------------------------------------------------
 def interrupt_after(monkeypatch: pytest.MonkeyPatch, documents: int) -> None:
-    """Make the next run stop with Ctrl-C once ``documents`` documents have been read."""
-    original = stream.Inputs.read
+    """Make the next run stop with Ctrl-C before reading the block that goes past ``documents`` documents."""
+    original = stream.Inputs.items
 
-    def read(self: stream.Inputs, warn: object = None) -> Iterator[object]:
-        for number, document in enumerate(original(self, warn), 1):  # type: ignore[arg-type]
-            if number > documents:
+    def items(self: stream.Inputs, warn: object = None, **sizes: int) -> Iterator[object]:
+        read = 0
+        for item in original(self, warn, **sizes):  # type: ignore[arg-type]
+            read += len(item.parse()[0]) if isinstance(item, JsonlBlock) else 1
+            if read > documents:
                 raise KeyboardInterrupt
-            yield document
+            yield item
 
-    monkeypatch.setattr(stream.Inputs, "read", read)
+    monkeypatch.setattr(stream.Inputs, "items", items)
 
 
 @pytest.mark.parametrize("kind", ["jsonl", "csv", "sqlite"])
@@ -224,6 +227,7 @@ def slow(self, texts):
     return score(self, texts)
 FramingModel.predict_proba = slow
 from framing.cli import main
+from framing.documents import JsonlBlock
 main(sys.argv[1:], prog_name="framing")
 """
 

@@ -16,7 +16,7 @@ from conftest import TINY_ARTICLE
 
 from framing.cli import main
 from framing.errors import InputError, WorkerError
-from framing.parallel import default_jobs, ordered_map
+from framing.parallel import ResultSlots, default_jobs, ordered_map
 
 
 def slow_square(x: int) -> tuple[int, int]:
@@ -108,12 +108,15 @@ def write_documents(path: Path, n: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+@pytest.mark.parametrize(
+    ("kind", "some_results_miss_the_slots"), [("jsonl", False), ("jsonl", True), ("csv", False), ("sqlite", False)]
+)
 def test_jobs_2_writes_what_jobs_1_writes(
-    tiny_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+    tiny_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, some_results_miss_the_slots: bool
 ) -> None:
     docs = write_documents(tmp_path / "docs.jsonl", 30)
-    monkeypatch.setattr("framing.defaults.CHUNK_DOCUMENTS", 4)  # 8 chunks over 2 processes
+    chunk = 3 if some_results_miss_the_slots else 4  # 3: chunks of different sizes
+    monkeypatch.setattr("framing.defaults.CHUNK_DOCUMENTS", chunk)  # 8-10 chunks over 2 processes
     outputs = {}
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}.{kind}"
@@ -126,6 +129,12 @@ def test_jobs_2_writes_what_jobs_1_writes(
                 outputs[jobs] = [db.execute(f"SELECT * FROM {t}").fetchall() for t in ("documents", "sentences")]
         else:
             outputs[jobs] = out.read_bytes()
+        if some_results_miss_the_slots and jobs == "1":
+            # Slots as large as the median chunk's result: the larger results take the pipe.
+            lines = out.read_bytes().splitlines(keepends=True)
+            sizes = sorted(len(b"".join(lines[i : i + chunk])) for i in range(0, len(lines), chunk))
+            assert sizes[0] < sizes[len(sizes) // 2] < sizes[-1]
+            monkeypatch.setattr("framing.defaults.RESULT_SLOT_BYTES", sizes[len(sizes) // 2])
     assert outputs["1"] == outputs["2"]
 
 
@@ -150,3 +159,54 @@ def test_an_input_error_right_after_the_first_item_keeps_its_result() -> None:
         for result in ordered_map(same, items(), jobs=2):
             results.append(result)
     assert results == [7]
+
+
+def test_workers_report_a_bad_line_after_writing_the_documents_before_it(
+    tiny_model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSONL is parsed in the workers: their warnings and errors still reach the user, in order and once."""
+    monkeypatch.setattr("framing.defaults.CHUNK_DOCUMENTS", 4)  # blocks of 4 lines
+    good = [json.dumps({"id": f"d{i}", "text": f"Iran arms the factions {i}. The budget passed."}) for i in range(10)]
+    lines = [*good]
+    lines[1] = '{"id": "d1", "text": "caf\xe9 one."}'
+    lines[4] = '{"id": "d4", "text": "caf\xe9 four."}'  # invalid UTF-8 again, in the next block: said once
+    lines[5] = '{"id": "d5", "text": " "}'
+    lines[6] = "not json"
+    docs = tmp_path / "docs.jsonl"
+    docs.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
+    out = tmp_path / "out.jsonl"
+    args = ["classify", str(docs), "-m", str(tiny_model_path), "-o", str(out), "-j", "2"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Warning: {docs}:2: invalid UTF-8; undecodable bytes replaced by U+FFFD "
+        "(pass --encoding if the file uses another encoding)",
+        f"Warning: {docs}:6: empty document (no text); it has zero sentences",
+        f"Error: {docs}:7: invalid JSON (Expecting value); each line must be one JSON object",
+    ]
+    lines[6] = good[6]
+    docs.write_bytes("\n".join(lines).encode("latin-1") + b"\n")
+    result = CliRunner().invoke(main, [*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == f"Resuming {out}: 6 documents already done."
+    clean = tmp_path / "clean.jsonl"
+    assert CliRunner().invoke(main, [*args[:-4], "-o", str(clean), "-j", "1"]).exit_code == 0
+    assert out.read_bytes() == clean.read_bytes()
+
+
+SLOTS = ResultSlots(4, 8)
+
+
+def leave_in_slot(item: tuple[int, bytes]) -> tuple[int, bool]:
+    slot, data = item
+    return slot, SLOTS.put(slot, data)
+
+
+def test_result_slots_are_shared_with_forked_workers_and_reused_in_turn() -> None:
+    items = [(number % 4, bytes([65 + number]) * (number % 9 + 1)) for number in range(12)]
+    taken = []
+    for (slot, fits), (_, data) in zip(ordered_map(leave_in_slot, items, jobs=2, in_flight=4), items, strict=True):
+        assert fits == (len(data) <= 8)
+        if fits:  # what the worker left, read before the slot is used again
+            taken.append(bytes(SLOTS.get(slot, len(data))))
+    assert taken == [data for _, data in items if len(data) <= 8]

@@ -96,7 +96,7 @@ def encode(scored: ScoredChunk, *, native: bool) -> bytes:
     """encode_scored's JSONL, with the compiled records or (``native=False``) the Python code."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(outputs, "_native_records", lambda: records_module if native else None)
-        payload = encode_scored(scored, "jsonl", 1).payload
+        payload = encode_scored(scored, "jsonl").payload
     assert isinstance(payload, bytes)
     return payload
 

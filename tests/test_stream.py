@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from framing.classify import classify_documents
 from framing.cli import main
-from framing.documents import DocumentText, parse_jsonl, read_documents
+from framing.documents import (
+    BlockNotes,
+    DocumentText,
+    JsonlBlock,
+    JsonlSource,
+    NoticeBoard,
+    jsonl_blocks,
+    read_documents,
+)
 from framing.errors import InputError
 from framing.model import FramingModel
 from framing.outputs import EncodedBatch, StreamOutput, encode_scored, round6
@@ -55,17 +63,17 @@ def many_documents(n: int) -> list[dict[str, str]]:
 def test_encoded_records_equal_classify_documents(tiny_model: FramingModel, min_confidence: float) -> None:
     expected = list(classify_documents(tiny_model, DOCUMENTS, min_confidence=min_confidence))
     scored = score_chunk(tiny_model, DOCUMENTS, min_confidence)
-    jsonl = encode_scored(scored, "jsonl", 1)
+    jsonl = encode_scored(scored, "jsonl")
     assert jsonl.payload == "".join(document_jsonl(d) + "\n" for d in expected).encode("utf-8")
     assert (jsonl.documents, jsonl.sentences, jsonl.last_id) == (4, sum(d.n_sentences for d in expected), "c")
     buffer = io.StringIO()
     write_csv_rows(buffer, expected, header=False)
-    assert encode_scored(scored, "csv", 1).payload == buffer.getvalue().encode("utf-8")
-    doc_rows, sentence_rows = encode_scored(scored, "sqlite", 7).payload  # type: ignore[misc]
-    assert [r[:4] for r in doc_rows] == [(7 + i, d.id, d.path, d.n_sentences) for i, d in enumerate(expected)]
+    assert encode_scored(scored, "csv").payload == buffer.getvalue().encode("utf-8")
+    doc_rows, sentence_rows = encode_scored(scored, "sqlite").payload  # type: ignore[misc]
+    assert [r[:4] for r in doc_rows] == [(1 + i, d.id, d.path, d.n_sentences) for i, d in enumerate(expected)]
     assert [r[4:] for r in doc_rows] == [tuple(d.proportions.values()) for d in expected]
     assert sentence_rows == [
-        (7 + i, s.index, s.start, s.end, s.text, s.frame, s.confidence)
+        (1 + i, s.index, s.start, s.end, s.text, s.frame, s.confidence)
         for i, d in enumerate(expected)
         for s in d.sentences
     ]
@@ -73,11 +81,11 @@ def test_encoded_records_equal_classify_documents(tiny_model: FramingModel, min_
 
 def test_binary_model_threshold_is_applied_as_in_classify_documents(binary_model: FramingModel) -> None:
     expected = "".join(document_jsonl(d) + "\n" for d in classify_documents(binary_model, DOCUMENTS))
-    assert encode_scored(score_chunk(binary_model, DOCUMENTS, 0.0), "jsonl", 1).payload == expected.encode("utf-8")
+    assert encode_scored(score_chunk(binary_model, DOCUMENTS, 0.0), "jsonl").payload == expected.encode("utf-8")
 
 
 def test_no_documents_encode_to_nothing(tiny_model: FramingModel) -> None:
-    batch = encode_scored(score_chunk(tiny_model, [], 0.0), "jsonl", 1)
+    batch = encode_scored(score_chunk(tiny_model, [], 0.0), "jsonl")
     assert (batch.documents, batch.sentences, batch.last_id, batch.payload) == (0, 0, None, b"")
 
 
@@ -92,17 +100,17 @@ def test_round6_is_pythons_round(values: list[float]) -> None:
 
 # -- chunks ------------------------------------------------------------------------------------------
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.integers(0, 30), max_size=40), st.integers(1, 5), st.integers(1, 60))
-def test_chunks_keep_order_and_bounds(sizes: list[int], max_documents: int, max_chars: int) -> None:
-    documents = [DocumentText(str(i), "x" * n) for i, n in enumerate(sizes)]
-    chunks = list(chunk_documents(documents, first_doc=5, max_documents=max_documents, max_chars=max_chars))
-    assert [d for c in chunks for d in c.documents] == documents
-    number = 5
+@given(st.lists(st.integers(0, 30) | st.none(), max_size=40), st.integers(1, 5), st.integers(1, 60))
+def test_chunks_keep_order_and_bounds(sizes: list[int | None], max_documents: int, max_chars: int) -> None:
+    """Documents are grouped within bounds; JSONL blocks (``None`` here) pass through, in place."""
+    block = JsonlBlock(JsonlSource("x.jsonl", "x.jsonl"), 1, b"{}")
+    items = [block if n is None else DocumentText(str(i), "x" * n) for i, n in enumerate(sizes)]
+    chunks = list(chunk_documents(items, max_documents=max_documents, max_chars=max_chars))
+    assert [d for c in chunks for d in (c.documents if isinstance(c, Chunk) else [c])] == items
     for chunk in chunks:
-        assert chunk.first_doc == number
-        number += len(chunk.documents)
-        assert 1 <= len(chunk.documents) <= max_documents
-        assert len(chunk.documents) == 1 or sum(len(d.text) for d in chunk.documents) <= max_chars
+        if isinstance(chunk, Chunk):
+            assert 1 <= len(chunk.documents) <= max_documents
+            assert len(chunk.documents) == 1 or sum(len(d.text) for d in chunk.documents) <= max_chars
 
 
 def test_documents_read_before_a_bad_input_are_still_chunked() -> None:
@@ -111,39 +119,106 @@ def test_documents_read_before_a_bad_input_are_still_chunked() -> None:
         raise InputError("bad line")
 
     chunks = chunk_documents(source(), max_documents=10)
-    assert next(chunks) == Chunk(1, (DOCUMENTS[0],))
+    assert next(chunks) == Chunk((DOCUMENTS[0],))
     with pytest.raises(InputError, match="bad line"):
         next(chunks)
 
 
 def test_skip_documents_checks_the_last_id() -> None:
-    assert [d.id for d in skip_documents(DOCUMENTS, 2, "empty")] == ["b", "c"]
+    board = NoticeBoard(None)
+    assert [d.id for d in skip_documents(DOCUMENTS, 2, "empty", board)] == ["b", "c"]  # type: ignore[union-attr]
     with pytest.raises(InputError) as caught:
-        list(skip_documents(DOCUMENTS, 2, "zzz"))
+        list(skip_documents(DOCUMENTS, 2, "zzz", board))
     assert str(caught.value) == (
         "document 2 of the input is 'empty', but the interrupted run ended with 'zzz'; "
         "resume with the same inputs, or start over"
     )
     with pytest.raises(InputError) as caught:
-        list(skip_documents(DOCUMENTS, 9, "c"))
+        list(skip_documents(DOCUMENTS, 9, "c", board))
     assert str(caught.value) == (
         "the input has 4 documents, fewer than the 9 the interrupted run wrote; "
         "resume with the same inputs, or start over"
     )
 
 
+def test_skipping_parses_the_blocks_it_goes_into(tmp_path: Path) -> None:
+    """The documents after the skipped ones in the same block come out one by one; later blocks stay blocks."""
+    path = write_jsonl(tmp_path / "docs.jsonl", [{"id": f"d{i}", "text": "" if i == 2 else "Text."} for i in range(7)])
+    warnings: list[str] = []
+    items = list(Inputs((str(path),)).items(warnings.append, max_lines=3, max_bytes=10**6))
+    assert [type(item) for item in items] == [JsonlBlock] * 3
+    rest = list(skip_documents(items, 4, "d3", NoticeBoard(warnings.append)))
+    assert [d.id for d in rest[:2]] == ["d4", "d5"]  # type: ignore[union-attr]
+    assert rest[2] == items[2]
+    assert warnings == [f"{path}:3: empty document (no text); it has zero sentences"]
+
+
 # -- reading ------------------------------------------------------------------------------------------
-def test_jsonl_is_read_line_by_line() -> None:
-    consumed = []
+def test_jsonl_is_read_a_block_at_a_time() -> None:
+    class Stream(io.BytesIO):
+        def read(self, size: int | None = -1, /) -> bytes:
+            reads.append(size)
+            return super().read(size)
 
-    def lines() -> Iterator[bytes]:
-        for i in range(1000):
-            consumed.append(i)
-            yield json.dumps({"id": i, "text": f"Document {i}."}).encode() + b"\n"
+    reads: list[int | None] = []
+    data = b"".join(json.dumps({"id": i, "text": f"Document {i}."}).encode() + b"\n" for i in range(1000))
+    blocks = jsonl_blocks(Stream(data), JsonlSource("<test>", None), max_lines=10**6, max_bytes=100)
+    first = next(blocks)
+    assert reads == [100] and first.data.endswith(b"\n") and first.data.count(b"\n") == 4  # 33-byte lines
+    documents, notes = first.parse()
+    assert [d.id for d in documents] == ["0", "1", "2", "3"] and notes == BlockNotes(first.source)
+    assert b"".join(block.data for block in [first, *blocks]) == data
 
-    documents = parse_jsonl(lines(), "<test>", None)
-    assert next(documents).id == "0"
-    assert len(consumed) <= 2
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "  ", '{"text": "a"}', '{"text": "\u00e9t\u00e9"}', "bad"]), max_size=30),
+    st.integers(1, 4),
+    st.integers(1, 40),
+    st.booleans(),
+)
+def test_blocks_cut_at_line_ends_and_number_lines(
+    lines: list[str], max_lines: int, max_bytes: int, final_newline: bool
+) -> None:
+    data = "\n".join(lines).encode("utf-8") + (b"\n" if final_newline and lines else b"")
+    blocks = list(jsonl_blocks(io.BytesIO(data), JsonlSource("<t>", None), max_lines=max_lines, max_bytes=max_bytes))
+    assert b"".join(block.data for block in blocks) == data
+    number = 1
+    for block in blocks:
+        assert block.first_line == number
+        assert block.data.count(b"\n") <= max_lines
+        assert block.data.endswith(b"\n") or block is blocks[-1]
+        number += block.data.count(b"\n")
+    # Parsing block by block finds the documents and the first bad line that a whole reading finds.
+    expected: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if line == "bad":
+            expected.append(f"<t>:{number}: invalid JSON")
+            break
+        if line.strip():
+            expected.append(json.loads(line)["text"])
+    found: list[str] = []
+    for block in blocks:
+        documents, notes = block.parse()
+        found += [d.text for d in documents]
+        if notes.failure:
+            found.append(str(notes.failure).split(" (")[0])
+            break
+    assert found == expected
+
+
+def test_invalid_utf8_is_said_once_per_reading(tmp_path: Path) -> None:
+    path = tmp_path / "docs.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9"}\n' * 5)
+    warnings: list[str] = []
+    for _ in range(2):  # two readings of the same file: each says it once
+        texts = [d.text for d in read_documents([str(path)], warn=warnings.append)]
+        assert texts == ["caf\ufffd"] * 5
+    message = (
+        f"{path}:1: invalid UTF-8; undecodable bytes replaced by U+FFFD "
+        "(pass --encoding if the file uses another encoding)"
+    )
+    assert warnings == [message, message]
 
 
 def test_gzipped_jsonl_reads_like_plain_jsonl(tmp_path: Path) -> None:
