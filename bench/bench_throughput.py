@@ -108,14 +108,14 @@ DOCS.jsonl -o OUT.jsonl`, then stage by stage as in the table above):
   everything it does slows the run. It used to read and parse the input, a Python object per
   document, send those out and take back the results through the pool's pipes (3.7 bytes out
   per byte in, each copied twice, then unpickled): on 60 MB, 1.1 s of CPU (0.4 s of it the
-  serial start-up) beside 2 x 2.9 s for the workers. Two changes, each measured against the
-  version before it, alternated on 60 MB:
+  serial start-up) beside 2 x 2.9 s for the workers. Two changes, each timed on 60 MB in runs
+  alternated with that version (--jobs 2: 3.87-3.92 s, three runs):
   - JSONL is cut into blocks of whole lines (a read and a newline count) that the workers
     decode and parse (`JsonlBlock`); their warnings and errors come back with the results and
-    are said in order. Main-process CPU 1.1 → 0.85-0.93 s, --jobs 2 3.87-3.92 → 3.71 s.
+    are said in order. Main-process CPU 1.1 → 0.83-0.93 s, --jobs 2 → 3.71 s (all three).
   - Forked workers leave each result in a slot of shared memory mapped before they fork
     (`parallel.ResultSlots`, one slot per chunk in flight, reused in turn), and the main
-    process writes it from there. Main-process CPU → 0.71-0.75 s, --jobs 2 → 3.51-3.67 s.
+    process writes it from there. With both: main-process CPU 0.71-0.75 s, --jobs 2 3.51-3.67 s.
   What the main process still does: start-up (imports 0.13 s, model load 0.08 s, word tables
   0.12 s), copying the output into the file (0.13 s on 60 MB) and the final fsync. Not kept:
   N - 1 workers plus the main process classifying chunks itself when they were all busy (less
