@@ -12,6 +12,7 @@ every way of running gives byte-identical output.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
@@ -36,7 +37,7 @@ from .documents import (
 from .errors import InputError
 from .model import FramingModel
 from .outputs import EncodedBatch, Output, ScoredChunk, encode_scored
-from .parallel import ResultSlots
+from .parallel import ResultSlots, forks, ordered_map, tune_allocator
 from .progress import Progress
 from .segment import split_sentences
 
@@ -215,16 +216,26 @@ def classify_chunk(work: Work, kind: str, min_confidence: float, model: FramingM
     model = model or _MODEL
     if model is None:
         raise RuntimeError("no model in this process; call use_model() first")
-    # A chunk makes hundreds of thousands of short-lived objects and no reference cycles: the
-    # cycle collector would only rescan the model's objects, again and again (about 6% of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         if isinstance(work, JsonlBlock):
             documents, notes = work.parse()
             batch = encode_scored(score_chunk(model, documents, min_confidence), kind)
             return dataclasses.replace(batch, notes=notes)
         return encode_scored(score_chunk(model, work.documents, min_confidence), kind)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector (if it runs) for a block that makes objects but no cycles.
+
+    Classifying a chunk makes hundreds of thousands of short-lived objects and no reference
+    cycles, and so do reading and writing a stream: the collector would only rescan the model's
+    objects, again and again (about 6% of the time).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -269,8 +280,6 @@ class Engine:
                 local_workers=self.dask_local,
                 in_flight=in_flight,
             )
-        from .parallel import forks, ordered_map
-
         global _SLOTS
         # Set before the pool forks its workers, so that they share the slots.
         _SLOTS = ResultSlots(in_flight, defaults.RESULT_SLOT_BYTES) if forks() and self.jobs > 1 else None
@@ -304,8 +313,6 @@ def classify_stream(
     On any failure or interruption the results already written are committed (so ``--resume``
     continues from there) and the exception is raised again.
     """
-    from .parallel import tune_allocator
-
     tune_allocator()  # before workers fork, so that they inherit it
     engine = engine or Engine()
     start = time.perf_counter()
@@ -315,46 +322,41 @@ def classify_stream(
     # Build the fast feature tables once here: forked workers then share them instead of each
     # building its own copy.
     model.predict_proba(["Warm-up sentence."])
-    # Reading and writing make no reference cycles worth collecting: the collector would only
-    # rescan the model's objects, as in classify_chunk.
-    collecting = gc.isenabled()
-    gc.disable()
     sentences = 0
     max_documents = chunk_documents_max or defaults.CHUNK_DOCUMENTS
     max_chars = chunk_chars_max or defaults.CHUNK_CHARS
     notices = NoticeBoard(warn)
-    try:
-        items = inputs.items(warn, max_lines=max_documents, max_bytes=max_chars)
-        if resumed:
-            items = skip_documents(items, resumed, output.last_id, notices)
+    with collector_paused():
+        try:
+            items = inputs.items(warn, max_lines=max_documents, max_bytes=max_chars)
+            if resumed:
+                items = skip_documents(items, resumed, output.last_id, notices)
+                if progress is not None:
+                    progress.advance(resumed, 0, skipped=True)
+            chunks = chunk_documents(items, max_documents=max_documents, max_chars=max_chars)
+            results = engine.map(
+                chunks, kind=kind, min_confidence=min_confidence, model_bytes=model_bytes or model.to_bytes
+            )
+            last_commit = time.monotonic()
+            for batch in results:
+                if batch.notes is not None:
+                    notices.say(batch.notes)
+                output.write(batch)
+                sentences += batch.sentences
+                if progress is not None:
+                    progress.advance(batch.documents, batch.sentences)
+                if batch.notes is not None and batch.notes.failure is not None:
+                    raise batch.notes.failure
+                if time.monotonic() - last_commit >= commit_every:
+                    output.commit()
+                    last_commit = time.monotonic()
+            output.finish()
+        except BaseException:
+            output.close()
+            raise
+        finally:
             if progress is not None:
-                progress.advance(resumed, 0, skipped=True)
-        chunks = chunk_documents(items, max_documents=max_documents, max_chars=max_chars)
-        results = engine.map(
-            chunks, kind=kind, min_confidence=min_confidence, model_bytes=model_bytes or model.to_bytes
-        )
-        last_commit = time.monotonic()
-        for batch in results:
-            if batch.notes is not None:
-                notices.say(batch.notes)
-            output.write(batch)
-            sentences += batch.sentences
-            if progress is not None:
-                progress.advance(batch.documents, batch.sentences)
-            if batch.notes is not None and batch.notes.failure is not None:
-                raise batch.notes.failure
-            if time.monotonic() - last_commit >= commit_every:
-                output.commit()
-                last_commit = time.monotonic()
-        output.finish()
-    except BaseException:
-        output.close()
-        raise
-    finally:
-        if collecting:
-            gc.enable()
-        if progress is not None:
-            progress.close()
+                progress.close()
     return StreamSummary(output.documents_done - resumed, sentences, resumed, time.perf_counter() - start)
 
 
