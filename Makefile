@@ -9,13 +9,15 @@ SEED_ARTICLE := seeds/000_f1f53ae782e7b667.txt
 SEED_REPORT := reports/seed.html
 CORPUS_FILES := $(wildcard corpus/labeled/*.jsonl) $(CODEBOOK)
 
-.PHONY: help setup demo test lint model seed-report bench clean
+.PHONY: help setup demo test lint model model-real seed-report real-report bench clean
 
 help:
 	@echo "make demo   set up, build the default model if needed, classify the seed article (and its HTML report)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make model  (re)build the default model from corpus/"
 	@echo "make seed-report  the default model on the held-out seed article: gold vs predicted proportions"
+	@echo "make real-report  the default model on real news (our labels over PTC articles, dev half; needs ../shared/data)"
+	@echo "make model-real   a second model: the corpus plus the real dev-half labels (needs ../shared/data)"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  real-data benchmarks into BENCHMARKS.md (needs ../shared/data)"
 
@@ -39,6 +41,16 @@ model: $(STAMP)
 # The seed article is held out: its gold vs predicted proportions and their mean absolute error.
 seed-report: $(MODEL)
 	$(BIN)/python bench/seed_report.py $(MODEL)
+
+# Real news: our standoff labels (corpus/real) over PTC articles in ../shared/data; tune on the dev half.
+real-report: $(MODEL)
+	$(BIN)/python bench/real_report.py $(MODEL) --half dev
+
+REAL_MODEL := models/real.framing
+
+# The default model never sees real text; this one adds the dev half of corpus/real to corpus/labeled.
+model-real: $(STAMP)
+	$(BIN)/framing train corpus/labeled corpus/real --half dev --codebook $(CODEBOOK) -o $(REAL_MODEL)
 
 demo: $(MODEL)
 	@mkdir -p $(dir $(SEED_REPORT))

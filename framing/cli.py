@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .classify import Document
-    from .corpus import Columns
+    from .corpus import Columns, Corpus
     from .model import FramingModel
     from .stream import Engine, Inputs
 
@@ -115,6 +115,20 @@ def _columns(text_column: str, label_column: str, group_column: str) -> Columns:
     return Columns(text=text_column, label=label_column, group=group_column)
 
 
+def _read_corpus(
+    paths: tuple[str, ...], text_column: str, label_column: str, group_column: str, data_dir: str, half: str
+) -> Corpus:
+    """Corpus files and folders, standoff folders among them, with their warnings said on stderr."""
+    from .standoff import load_corpora
+
+    data = load_corpora(
+        paths, _columns(text_column, label_column, group_column), data=data_dir, half=None if half == "all" else half
+    )
+    for note in data.notes:
+        click.echo(f"Warning: {note}", err=True)
+    return data
+
+
 def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
@@ -129,6 +143,21 @@ def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 default=defaults.GROUP_COLUMN,
                 show_default=True,
                 help="Column grouping sentences into documents (kept together in cross-validation).",
+            ),
+            click.option(
+                "--data",
+                "data_dir",
+                default=str(defaults.DATA_PATH),
+                show_default="../shared/data",
+                type=click.Path(file_okay=False),
+                help="Folder where standoff label folders (like corpus/real) find the articles they label.",
+            ),
+            click.option(
+                "--half",
+                type=click.Choice(["dev", "test", "all"]),
+                default="all",
+                show_default=True,
+                help="Standoff label folders: use only this half of their articles.",
             ),
         ]
     ):
@@ -191,25 +220,27 @@ def train(
     text_column: str,
     label_column: str,
     group_column: str,
+    data_dir: str,
+    half: str,
 ) -> None:
     """Train a model on labeled sentences (CSV, TSV or JSONL files, or folders of them).
+
+    A standoff label folder (like corpus/real) adds the lines it labels, read from --data.
 
     \b
     Example:
       framing train corpus/labeled --codebook corpus/codebook.json -o models/mine.framing
+      framing train corpus/labeled corpus/real --half dev -o models/real.framing
     """
     from .atomic import check_writable
     from .codebook import load_codebook
-    from .corpus import load_corpus
     from .model import ModelConfig
     from .report import render_training
     from .train import train_model
 
     check_writable(output)
     book = load_codebook(codebook) if codebook else None
-    data = load_corpus(corpus, _columns(text_column, label_column, group_column))
-    for note in data.notes:
-        click.echo(f"Warning: {note}", err=True)
+    data = _read_corpus(corpus, text_column, label_column, group_column, data_dir, half)
     encoder = defaults.EMBEDDING_ENCODER if embeddings else None
     if c is None:
         c = defaults.EMBEDDING_C if embeddings else defaults.C
@@ -583,6 +614,8 @@ def evaluate(
     text_column: str,
     label_column: str,
     group_column: str,
+    data_dir: str,
+    half: str,
 ) -> None:
     """Score a model on a held-out labeled corpus, or cross-validate with --cv K.
 
@@ -594,8 +627,8 @@ def evaluate(
     Example:
       framing evaluate heldout.csv -m models/default.framing --errors mistakes.csv
       framing evaluate corpus/labeled --cv 5 --learning-curve --format json
+      framing evaluate corpus/real --half dev -m models/default.framing
     """
-    from .corpus import load_corpus
     from .evaluate import EvaluationOptions, cross_validate, evaluate_model
     from .model import ModelConfig
     from .report import render_evaluation, to_json
@@ -606,9 +639,7 @@ def evaluate(
         from .atomic import check_writable
 
         check_writable(html)
-    data = load_corpus(corpus, _columns(text_column, label_column, group_column))
-    for note in data.notes:
-        click.echo(f"Warning: {note}", err=True)
+    data = _read_corpus(corpus, text_column, label_column, group_column, data_dir, half)
     codebook = None
     options = EvaluationOptions(samples=samples, seed=seed, learning_curve=learning_curve, errors=errors)
     if cv is not None:

@@ -9,6 +9,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = PROJECT_ROOT / "models" / "default.framing"
 DEFAULT_CORPUS_PATH = PROJECT_ROOT / "corpus" / "labeled"
 DEFAULT_CODEBOOK_PATH = PROJECT_ROOT / "corpus" / "codebook.json"
+#: Standoff labels over real news (corpus/real): no text, only article ids, offsets and frames.
+REAL_LABELS_PATH = PROJECT_ROOT / "corpus" / "real"
+#: Where standoff labels find their articles: the real corpora beside the project, never copied in.
+DATA_PATH = PROJECT_ROOT.parent / "shared" / "data"
 
 #: Corpus column names.
 TEXT_COLUMN = "text"

@@ -104,6 +104,21 @@ def test_seed_article_is_never_trained_on(corpus: Corpus) -> None:
     assert not leaks, f"corpus sentences sharing 8 words with the seed article: {leaks[:10]}"
 
 
+def test_corpus_shares_no_8_words_with_the_real_articles(corpus: Corpus) -> None:
+    # Authored sentences are written, never copied: not from the seed, nor from the PTC articles
+    # that corpus/real labels and the benchmarks read.
+    articles = sorted((defaults.DATA_PATH / "ptc").glob("*/articles/*.txt"))
+    if not articles:
+        pytest.skip(f"the PTC articles are not beside the project ({defaults.DATA_PATH / 'ptc'})")
+    real: dict[tuple[str, ...], str] = {}
+    for path in articles:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for gram in _ngrams(line):
+                real.setdefault(gram, path.name)
+    leaks = [f"{s.where} and {real[g]}: {' '.join(g)}" for s in corpus.sentences for g in _ngrams(s.text) if g in real]
+    assert not leaks, "corpus sentences sharing 8 words with a real article:\n" + "\n".join(leaks[:10])
+
+
 def test_frames_are_not_given_away_by_one_word(corpus: Corpus) -> None:
     # factual_report must also talk about the actors the narratives are about.
     by_frame: dict[str, str] = defaultdict(str)
