@@ -86,7 +86,8 @@ def render(result: dict[str, Any]) -> str:
         f"accuracy  {result['accuracy']:.3f} {_interval(result['accuracy_interval'])}   "
         f"without site furniture ({result['n_without_furniture']} lines): {result['accuracy_without_furniture']:.3f}",
         f"macro-F1  {result['macro_f1']:.3f} {_interval(result['macro_f1_interval'])} over the frames present; "
-        f"{result['macro_f1_frequent']:.3f} over the {len(result['frequent_frames'])} frames with >= {MIN_SUPPORT} lines",
+        f"{result['macro_f1_frequent']:.3f} over the {len(result['frequent_frames'])} frames "
+        f"with >= {MIN_SUPPORT} lines",
         f"per-document proportion MAE {result['document_mae']:.3f} {_interval(result['document_mae_interval'])}",
         "",
         f"{'frame':22s} {'prec':>6s} {'recall':>6s} {'F1':>6s} {'F1 95% interval':>17s} {'gold':>5s} {'pred':>5s}",

@@ -91,9 +91,7 @@ class RealSet:
     def select(self, half: str | None = None, *, without: Iterable[str] = ()) -> RealSet:
         """The sentences of one half (``None``: both), leaving out those with any of these notes."""
         skip = set(without)
-        kept = tuple(
-            s for s in self.sentences if (half is None or s.half == half) and not skip.intersection(s.notes)
-        )
+        kept = tuple(s for s in self.sentences if (half is None or s.half == half) and not skip.intersection(s.notes))
         return RealSet(kept, self.folder)
 
     @property
@@ -236,9 +234,7 @@ def _article(where: str, record: dict[str, object]) -> StandoffArticle:
     half = str(_field(where, record, "half", str))
     if half not in HALVES:
         raise StandoffError(f"{where}: 'half' must be one of {', '.join(HALVES)}, not {half!r}")
-    return StandoffArticle(
-        str(_field(where, record, "article", str)), path, sha, half, str(record.get("topic") or "")
-    )
+    return StandoffArticle(str(_field(where, record, "article", str)), path, sha, half, str(record.get("topic") or ""))
 
 
 def _label(where: str, record: dict[str, object], known: set[str]) -> StandoffLabel:
@@ -307,7 +303,9 @@ def _resolved(article: StandoffArticle, text: str, labels: list[StandoffLabel]) 
         )  # fmt: skip
 
 
-def dump_standoff(folder: str | os.PathLike[str], articles: Iterable[StandoffArticle], labels: Iterable[StandoffLabel]) -> None:
+def dump_standoff(
+    folder: str | os.PathLike[str], articles: Iterable[StandoffArticle], labels: Iterable[StandoffLabel]
+) -> None:
     """Write a standoff folder (used to make and to test label sets)."""
     from .atomic import atomic_write
 

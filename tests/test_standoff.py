@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import TINY_ROWS, assert_error, run_cli, write_corpus_file
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,10 +23,11 @@ from framing.standoff import (
     load_standoff,
 )
 
-from conftest import TINY_ROWS, assert_error, run_cli, write_corpus_file
-
 ARTICLES = {
-    "a1": "Rockets hit base near Baghdad\n\n  Iran-backed militias fired rockets at the base.  \nThe ministry reported three casualties.\n",
+    "a1": (
+        "Rockets hit base near Baghdad\n\n  Iran-backed militias fired rockets at the base.  \n"
+        "The ministry reported three casualties.\n"
+    ),
     "a2": "Officials met on Monday.\nThe Americans created ISIS to justify the occupation.\n\n",
     "a3": "Tehran's proxies attacked the convoy with drones.\nParliament will vote next week.",
 }
@@ -121,7 +123,9 @@ def test_changed_text_is_refused_before_any_label_is_used(tmp_path: Path) -> Non
     folder, data = make_set(tmp_path)
     path = data / "news" / "a1.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("three", "four"), encoding="utf-8")
-    with pytest.raises(StandoffError, match=r"a1\.txt: its text differs from the one the labels .* \(sha256 mismatch\)"):
+    with pytest.raises(
+        StandoffError, match=r"a1\.txt: its text differs from the one the labels .* \(sha256 mismatch\)"
+    ):
         load_real_set(folder, data)
 
 
@@ -130,7 +134,10 @@ def test_changed_text_is_refused_before_any_label_is_used(tmp_path: Path) -> Non
     [
         (lambda rows: rows.pop(1), "a1: non-blank lines 3 have no label; label every line"),
         (lambda rows: rows.insert(0, dict(rows[0])), "a1: line 1 is labeled twice; keep one label per line"),
-        (lambda rows: rows[1].update(start=rows[1]["start"] - 2), "line 3 of a1 spans 33-80, not 31-80; fix the offsets"),
+        (
+            lambda rows: rows[1].update(start=rows[1]["start"] - 2),
+            "line 3 of a1 spans 33-80, not 31-80; fix the offsets",
+        ),
         (lambda rows: rows[0].update(line=2), "line 2 of a1 is blank or past the end"),
     ],
 )
