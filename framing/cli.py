@@ -3,10 +3,13 @@
 Exit codes: 0 success; 1 an error the user can fix (message on stderr, no traceback);
 2 a usage error (unknown option, missing argument); 3 finished, but some inputs were skipped
 (each named in a warning, with a summary at the end); 130 interrupted (Ctrl-C).
+Standard output that cannot be written (disk full, I/O error, closed) is an error, exit 1; a
+reader that goes away (``framing classify ... | head``) ends the run quietly, exit 0.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -37,21 +40,76 @@ class FramingGroup(click.Group):
     """Turns library errors into one `Error: ...` line and an exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if sys.stdout is None:
+            # Started with stdout closed (`>&-`): output would vanish without a word; make it fail.
+            sys.stdout = _ClosedStream()  # type: ignore[assignment]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Written output may still sit in the buffer: fail here, with a message, not at exit.
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            return result
         except FramingError as exc:
             _fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing was half-written.", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except BrokenPipeError:
-            # The reader (e.g. `head`) went away; stop quietly like other Unix tools.
-            sys.stderr.close()
-            sys.exit(0)
+        except OSError as exc:
+            if exc.errno not in _STREAM_ERRNOS or not _is_stream_error(exc):
+                raise
+            _silence_stdout()
+            if exc.errno == errno.EPIPE:
+                # The reader (e.g. `head`) went away; stop quietly like other Unix tools.
+                sys.exit(0)
+            _fail(f"cannot write to standard output: {_STREAM_ERRNOS[exc.errno]}")
+
+
+#: Why standard output could not be written, said in the user's words.
+_STREAM_ERRNOS = {
+    errno.ENOSPC: "no space left on device (disk full); free some space or write to another disk",
+    errno.EDQUOT: "disk quota exceeded; free some space or write to another disk",
+    errno.EFBIG: "the file grew past the size limit; write to another file system",
+    errno.EIO: "input/output error; check the device it is written to",
+    errno.EBADF: "it is closed; redirect it to a file (> results.json) or use --output",
+    errno.EPIPE: "the pipe was closed",
+}
+
+
+def _is_stream_error(exc: OSError) -> bool:
+    """Whether ``exc`` came from writing stdout (files raise OutputError with their own name)."""
+    return exc.filename is None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail a second time."""
+    if isinstance(sys.stdout, _ClosedStream):
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _ClosedStream:
+    """Stands in for a stdout that was closed before the start: every write fails with EBADF."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    try:
+        click.echo(f"Error: {message}", err=True)
+    except OSError:
+        pass  # stderr itself is gone: the exit code is all that is left to say it
     sys.exit(code)
 
 

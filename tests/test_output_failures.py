@@ -1,0 +1,93 @@
+"""Output that cannot be written: a full disk, a closed stdout, a reader that went away."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FULL = Path("/dev/full")
+DISK_FULL = (
+    "Error: cannot write to standard output: no space left on device (disk full); "
+    "free some space or write to another disk"
+)
+CLOSED = "Error: cannot write to standard output: it is closed; redirect it to a file (> results.json) or use --output"
+
+needs_dev_full = pytest.mark.skipif(not FULL.exists(), reason="no /dev/full on this system")
+
+
+def _framing(args: list[str], stdout: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "framing.cli", *args],
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "article.txt"
+    path.write_text("The militias fired rockets at the base. Officials met on Monday.\n" * 200, encoding="utf-8")
+    return path
+
+
+@needs_dev_full
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_classify_to_a_full_disk_is_one_error_line(tiny_model_path: Path, article: Path, fmt: str) -> None:
+    with FULL.open("w") as full:
+        result = _framing(["classify", str(article), "-m", str(tiny_model_path), "--format", fmt], full)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [DISK_FULL]
+
+
+@needs_dev_full
+def test_evaluate_to_a_full_disk_is_one_error_line(tiny_model_path: Path, tiny_corpus_path: Path) -> None:
+    with FULL.open("w") as full:
+        result = _framing(["evaluate", str(tiny_corpus_path), "-m", str(tiny_model_path), "--format", "json"], full)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == DISK_FULL
+    assert "Traceback" not in result.stderr
+
+
+def test_closed_stdout_is_an_error_not_silence(tiny_model_path: Path, article: Path) -> None:
+    # A child started with file descriptor 1 closed, as `framing ... >&-` does.
+    code = "import os, sys; os.close(1); os.execv(sys.executable, [sys.executable, '-m', 'framing.cli', *sys.argv[1:]])"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "classify", str(article), "-m", str(tiny_model_path), "--format", "json"],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [CLOSED]
+
+
+def test_closed_stdout_is_fine_when_nothing_goes_to_it(tiny_model_path: Path, article: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    code = "import os, sys; os.close(1); os.execv(sys.executable, [sys.executable, '-m', 'framing.cli', *sys.argv[1:]])"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "classify", str(article), "-m", str(tiny_model_path), "--output", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tiny_model_path: Path, tmp_path: Path) -> None:
+    # Far more output than a pipe buffers, so the writer meets the closed pipe.
+    article = tmp_path / "long.txt"
+    article.write_text("The militias fired rockets at the base.\n" * 20_000, encoding="utf-8")
+    command = [sys.executable, "-m", "framing.cli", "classify", str(article), "-m", str(tiny_model_path)]
+    with subprocess.Popen([*command, "--format", "jsonl"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 0
+    assert stderr == ""
