@@ -9,6 +9,7 @@ reader that goes away (``framing classify ... | head``) ends the run quietly, ex
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -42,7 +43,7 @@ class FramingGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         if sys.stdout is None:
             # Started with stdout closed (`>&-`): output would vanish without a word; make it fail.
-            sys.stdout = _ClosedStream()  # type: ignore[assignment]
+            sys.stdout = _ClosedStream()
         try:
             result = super().invoke(ctx)
             # Written output may still sit in the buffer: fail here, with a message, not at exit.
@@ -106,10 +107,9 @@ class _ClosedStream:
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    try:
+    # If stderr itself is gone, the exit code is all that is left to say it.
+    with contextlib.suppress(OSError):
         click.echo(f"Error: {message}", err=True)
-    except OSError:
-        pass  # stderr itself is gone: the exit code is all that is left to say it
     sys.exit(code)
 
 

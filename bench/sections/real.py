@@ -175,10 +175,9 @@ def run(ctx: Context) -> Section:
         )
 
     ctx.log("real: real-augmented model on the test half")
-    augmented = FramingModel(ModelConfig()).fit(
-        authored.texts + dev_texts, authored.labels + dev_gold
-    )
-    augmented_test = scores([s.label for s in test.sentences], [str(p) for p in augmented.predict([s.text for s in test.sentences])])
+    augmented = FramingModel(ModelConfig()).fit(authored.texts + dev_texts, authored.labels + dev_gold)
+    test_texts = [s.text for s in test.sentences]
+    augmented_test = scores([s.label for s in test.sentences], [str(p) for p in augmented.predict(test_texts)])
 
     body = render(halves, seed, cv.accuracy, levers, augmented_test, len(authored))
     commands = (
