@@ -44,6 +44,7 @@ from .classify import frame_proportions
 from .documents import BlockNotes, DocumentText
 from .errors import OutputError
 from .jsonl import SentenceSuffixes, sentence_prefixes
+from .lock import OutputLock
 from .native import native_module
 from .report import CSV_COLUMNS
 from .segment import Sentence
@@ -243,8 +244,11 @@ def _sql_rows(scored: ScoredChunk) -> SqlRows:
 class Output(Protocol):
     """Where a stream of encoded batches goes, in order."""
 
-    documents_done: int
-    last_id: str | None
+    @property
+    def documents_done(self) -> int: ...
+
+    @property
+    def last_id(self) -> str | None: ...
 
     def write(self, batch: EncodedBatch) -> None: ...
 
@@ -301,6 +305,18 @@ def open_output(
     target = Path(path)
     kind = output_kind(target)
     check_writable(target)
+    # Taken before the partial file is looked at: a running run's partial is not an interrupted one.
+    lock = OutputLock(target).acquire()
+    try:
+        return LockedOutput(_open_unlocked(target, kind, settings, columns, resume=resume), lock)
+    except BaseException:
+        lock.release(remove=True)
+        raise
+
+
+def _open_unlocked(
+    target: Path, kind: str, settings: dict[str, Any], columns: Sequence[str], *, resume: bool
+) -> Output:
     partial = partial_path(target)
     if resume and not partial.exists():
         if target.exists():
@@ -315,6 +331,38 @@ def open_output(
         return SqliteOutput(target, settings, columns, resume=resume)
     header = (",".join(CSV_COLUMNS) + "\n").encode("utf-8") if kind == "csv" else b""
     return AppendOutput(target, settings, header, resume=resume)
+
+
+class LockedOutput:
+    """An output file's writer holding the file's lock until it finishes or closes."""
+
+    def __init__(self, inner: Output, lock: OutputLock) -> None:
+        self._inner = inner
+        self._lock = lock
+
+    @property
+    def documents_done(self) -> int:
+        return self._inner.documents_done
+
+    @property
+    def last_id(self) -> str | None:
+        return self._inner.last_id
+
+    def write(self, batch: EncodedBatch) -> None:
+        self._inner.write(batch)
+
+    def commit(self) -> None:
+        self._inner.commit()
+
+    def finish(self) -> None:
+        self._inner.finish()
+        self._lock.release(remove=True)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._lock.release(remove=True)
 
 
 def _mismatch(where: Path, saved: Any, settings: dict[str, Any]) -> None:

@@ -318,10 +318,14 @@ def classify_stream(
     start = time.perf_counter()
     resumed = output.documents_done
     commit_every = defaults.COMMIT_SECONDS if commit_seconds is None else commit_seconds
-    use_model(model)
-    # Build the fast feature tables once here: forked workers then share them instead of each
-    # building its own copy.
-    model.predict_proba(["Warm-up sentence."])
+    try:
+        use_model(model)
+        # Build the fast feature tables once here: forked workers then share them instead of each
+        # building its own copy.
+        model.predict_proba(["Warm-up sentence."])
+    except BaseException:
+        output.close()  # the output's lock and state are released on every way out
+        raise
     sentences = 0
     max_documents = chunk_documents_max or defaults.CHUNK_DOCUMENTS
     max_chars = chunk_chars_max or defaults.CHUNK_CHARS

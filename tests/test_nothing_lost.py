@@ -331,6 +331,8 @@ OWN_SCHEME = {
     # classify --output: a resumable FILE.partial (append-only + journal, or SQLite transactions),
     # renamed over FILE only when the run is complete.
     "outputs.py": "os.replace(self.partial, self.target)",
+    # FILE.lock holds no results, only the pid of the run writing FILE, under an flock.
+    "lock.py": "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
 }
 
 
@@ -341,7 +343,7 @@ def test_framing_writes_files_only_through_atomic_write() -> None:
         for path in sorted((defaults.PROJECT_ROOT / "framing").glob("*.py"))
         if path.name != "atomic.py" and path.name not in OWN_SCHEME
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if WRITES.search(line) and not line.lstrip().startswith("#")
+        if WRITES.search(line) and not line.lstrip().startswith("#") and "os.devnull" not in line
     ]
     assert offenders == []
     for name, rename in OWN_SCHEME.items():
