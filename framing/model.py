@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import platform
 import zipfile
@@ -494,6 +495,9 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
                 raise ModelError(f"{not_model} (a zip file without framing metadata); {fix}")
             if len(infos) > _MAX_MEMBERS or len(set(names)) != len(names):
                 raise ModelError(f"{not_model} (unexpected zip members); {fix}")
+            unsafe = next((name for name in names if not _safe_member_name(name)), None)
+            if unsafe is not None:
+                raise ModelError(f"{not_model} (unsafe member name {unsafe!r}); {fix}")
             for info in infos:
                 # framing stores members uncompressed: a compressed one could be a zip bomb.
                 if info.compress_type != zipfile.ZIP_STORED or info.file_size > len(data):
@@ -519,9 +523,16 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
     if digest.hexdigest() != expected:
         raise ModelError(f"{where}: the model file is damaged (checksum mismatch); retrain or copy it again")
     try:
-        meta = json.loads(members.pop(_META).decode("utf-8"))
+        meta = json.loads(
+            members.pop(_META).decode("utf-8"),
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelError(f"{where}: the model metadata is damaged; retrain or copy it again") from None
+    except ValueError as exc:
+        raise ModelError(f"{where}: the model metadata is damaged ({exc}); retrain or copy it again") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelError(f"{not_model}; {fix}")
     _check_version(meta, where)
@@ -534,6 +545,33 @@ def _unpack(data: bytes, where: str) -> tuple[dict[str, Any], dict[str, np.ndarr
         except ValueError as exc:
             raise ModelError(f"{where}: array {name} cannot be read safely ({exc}); retrain the model") from None
     return meta, arrays
+
+
+#: Integers in meta.json are counts and sizes: more digits than this is not a framing model.
+_MAX_INT_DIGITS = 19
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(f"a number of {len(text)} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} overflows")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number framing writes")
+
+
+def _safe_member_name(name: str) -> bool:
+    """A plain relative name: members are read in memory, but a name like ../x is never framing's."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and ".." not in parts and ":" not in name
 
 
 def _check_version(meta: dict[str, Any] | None, where: str) -> None:

@@ -388,17 +388,20 @@ class AppendOutput:
         self.last_id: str | None = None
         state = self._read_journal() if resume and self.journal.exists() else None
         self._file: BinaryIO
+        self._torn = False
         try:
             if state is None:
                 # A fresh run, or one killed before its first commit: nothing counts yet.
                 self._file = self.partial.open("wb")
                 self._file.write(header)
+                self._end = len(header)
             else:
                 _mismatch(self.journal, state.get("settings"), settings)
                 self.documents_done, self.last_id = state["documents"], state["last_id"]
                 self._file = self.partial.open("r+b")
                 self._file.truncate(state["bytes"])  # drops records written after the last commit
                 self._file.seek(state["bytes"])
+                self._end = state["bytes"]
         except OSError as exc:
             raise OutputError(f"cannot write {self.partial}: {exc.strerror}; check the folder") from None
         try:
@@ -428,7 +431,10 @@ class AppendOutput:
         try:
             self._file.write(batch.payload)
         except OSError as exc:
+            # Part of the batch may be on disk: the journal must never count it (see commit).
+            self._torn = True
             raise OutputError(f"cannot write {self.partial}: {exc.strerror}; rerun with --resume once fixed") from None
+        self._end += len(batch.payload)
         self.documents_done += batch.documents
         if batch.last_id is not None:
             self.last_id = batch.last_id
@@ -442,7 +448,8 @@ class AppendOutput:
                 "format": JOURNAL_FORMAT,
                 "settings": self.settings,
                 "documents": self.documents_done,
-                "bytes": self._file.tell(),
+                # The end of the last whole batch; a torn batch after it is cut off on --resume.
+                "bytes": self._end,
                 "last_id": self.last_id,
             }
             with atomic_write(self.journal) as handle:
@@ -451,6 +458,8 @@ class AppendOutput:
             raise OutputError(f"cannot write {self.partial}: {exc.strerror}; rerun with --resume once fixed") from None
 
     def finish(self) -> None:
+        if self._torn:
+            raise OutputError(f"cannot finish {self.partial}: a write failed; rerun with --resume once fixed")
         self.commit()
         self._file.close()
         os.replace(self.partial, self.target)

@@ -312,3 +312,49 @@ def test_cli_reports_a_damaged_model_in_one_line(tiny_model_path: Path, tmp_path
         assert result.stderr == (
             f"Error: {damaged}: the model file is damaged or truncated (checksum mismatch); retrain or copy it again\n"
         )
+
+
+# -- zip members and metadata built to exhaust or escape (issue 18) -------------------------------------
+@pytest.mark.parametrize("name", ["../coef.npy", "/etc/coef.npy", "a/../../coef.npy", "c:\\coef.npy", "x\\..\\y.npy"])
+def test_member_names_that_climb_or_are_absolute_are_refused(tiny_model_path: Path, name: str) -> None:
+    members = {**members_of(tiny_model_path), name: b"x"}
+    assert refusal(seal(members)) == f"m.framing: {NOT_MODEL} (unsafe member name {name!r}); {FIX}"
+
+
+def test_more_members_than_a_model_has_are_refused(tiny_model_path: Path) -> None:
+    members = {**members_of(tiny_model_path), **{f"extra{i}.bin": b"" for i in range(80)}}
+    assert refusal(seal(members)) == f"m.framing: {NOT_MODEL} (unexpected zip members); {FIX}"
+
+
+def test_a_zip_bomb_member_is_refused_before_it_expands(tiny_model_path: Path) -> None:
+    members = members_of(tiny_model_path)
+    bomb = b"\0" * 200_000_000
+    digest = hashlib.sha256()
+    for name, payload in sorted({**members, "bomb.npy": bomb}.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(payload).digest())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, payload in {**members, "checksum.sha256": digest.hexdigest().encode()}.items():
+            archive.writestr(name, payload)
+        # 200 MB of zeros in about 200 kB: reading it would allocate the whole of it.
+        archive.writestr("bomb.npy", bomb, compress_type=zipfile.ZIP_DEFLATED)
+        archive.comment = b"0" * 64
+    body = out.getvalue()[:-64]
+    assert len(body) < 1_000_000
+    data = body + hashlib.sha256(body).hexdigest().encode()
+    assert refusal(data) == f"m.framing: {NOT_MODEL} (compressed or oversized member 'bomb.npy'); {FIX}"
+
+
+@pytest.mark.parametrize(
+    ("meta", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, ""),
+        (b'{"format": "framing-model", "n": 1' + b"0" * 5000 + b"}", " (a number of 5001 digits)"),
+        (b'{"format": "framing-model", "n": 1e999}', " (the number 1e999 overflows)"),
+        (b'{"format": "framing-model", "n": NaN}', " (NaN is not a number framing writes)"),
+    ],
+    ids=["deep nesting", "huge integer", "overflowing float", "NaN"],
+)
+def test_metadata_built_to_exhaust_the_parser_is_refused(tiny_model_path: Path, meta: bytes, reason: str) -> None:
+    members = {**members_of(tiny_model_path), "meta.json": meta}
+    assert refusal(seal(members)) == f"m.framing: the model metadata is damaged{reason}; retrain or copy it again"

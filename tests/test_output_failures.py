@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import assert_error, run_cli
 
 FULL = Path("/dev/full")
 DISK_FULL = (
@@ -91,3 +95,65 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(tiny_model_path: Path, tmp
         stderr = process.stderr.read().decode()
         assert process.wait(timeout=120) == 0
     assert stderr == ""
+
+
+# -- a disk that fills up in the middle of --output ------------------------------------------------------
+def _inputs(folder: Path) -> Path:
+    path = folder / "docs.jsonl"
+    lines = [
+        json.dumps({"id": f"d{i}", "text": f"Rockets hit base {i} near Baghdad. The ministry met on day {i}."})
+        for i in range(1200)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_disk_full_mid_run_resumes_to_the_clean_result(
+    tmp_path: Path, tiny_model_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    from framing import defaults, outputs
+
+    monkeypatch.setattr(defaults, "COMMIT_SECONDS", 0.0)  # commit after every batch
+    monkeypatch.setattr(defaults, "CHUNK_DOCUMENTS", 100)
+    docs = _inputs(tmp_path)
+    common = ["classify", docs, "-m", tiny_model_path, "--jobs", "1"]
+    clean, out = tmp_path / f"clean{suffix}", tmp_path / f"results{suffix}"
+    assert run_cli(*common, "--output", clean).exit_code == 0
+
+    original = outputs.AppendOutput.write
+    calls = {"n": 0}
+
+    class HalfThenFull:
+        """A file whose disk fills up halfway through a write."""
+
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def write(self, data: bytes) -> int:
+            self.real.write(bytes(data)[: len(data) // 2])
+            self.real.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+    def fills_up(self: Any, batch: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] != 5:
+            return original(self, batch)
+        real, self._file = self._file, HalfThenFull(self._file)
+        try:
+            return original(self, batch)
+        finally:
+            self._file = real
+
+    monkeypatch.setattr(outputs.AppendOutput, "write", fills_up)
+    result = run_cli(*common, "--output", out)
+    assert_error(result, f"cannot write {out}.partial: No space left on device; rerun with --resume once fixed")
+    assert not out.exists()
+    monkeypatch.setattr(outputs.AppendOutput, "write", original)
+    resumed = run_cli(*common, "--output", out, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert out.read_bytes() == clean.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["docs.jsonl", clean.name, out.name])
