@@ -157,3 +157,39 @@ def test_a_disk_full_mid_run_resumes_to_the_clean_result(
     assert resumed.exit_code == 0, resumed.output
     assert out.read_bytes() == clean.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["docs.jsonl", clean.name, out.name])
+
+
+# -- files written whole (model, --errors, --html) on a full disk ------------------------------------------
+@pytest.mark.parametrize("job", ["train -o", "evaluate --errors", "evaluate --html", "classify --html"])
+def test_whole_files_on_a_full_disk_keep_the_previous_version(
+    tmp_path: Path,
+    tiny_model_path: Path,
+    tiny_corpus_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    job: str,
+) -> None:
+    import os
+
+    article = tmp_path / "a.txt"
+    article.write_text("Rockets hit the base. The budget passed.", encoding="utf-8")
+    target = tmp_path / {"train -o": "m.framing", "evaluate --errors": "e.csv"}.get(job, "r.html")
+    target.write_bytes(b"previous")
+    args = {
+        "train -o": ["train", tiny_corpus_path, "--cv-folds", "0", "-o", target],
+        "evaluate --errors": ["evaluate", tiny_corpus_path, "-m", tiny_model_path, "--errors", target],
+        "evaluate --html": ["evaluate", tiny_corpus_path, "-m", tiny_model_path, "--html", target],
+        "classify --html": ["classify", article, "-m", tiny_model_path, "--html", target],
+    }[job]
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: cannot write {target}: No space left on device; any previous version is kept"
+    )
+    assert "Traceback" not in result.stderr
+    assert target.read_bytes() == b"previous"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
