@@ -21,14 +21,16 @@ import click
 
 from . import __version__, defaults
 from .errors import FramingError
+from .groups import PERIODS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from rich.console import Console
 
     from .classify import Document
     from .corpus import Columns, Corpus
+    from .documents import DocumentText
     from .model import FramingModel
     from .stream import Engine, Inputs
 
@@ -343,6 +345,18 @@ def train(
     help="Print only corpus-level frame proportions over all documents: counted and adjusted, with 95% intervals.",
 )
 @click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="FIELD",
+    help="With --aggregate: proportions per group, by this JSONL field (a.b for nested keys; repeat for several).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(PERIODS),
+    help="With --by date: group the dates by day, week (ISO), month or year.",
+)
+@click.option(
     "--explain", is_flag=True, help="Show, per sentence, the n-grams behind its frame and against the runner-up."
 )
 @click.option(
@@ -376,6 +390,8 @@ def classify(
     id_field: str,
     encoding: str | None,
     aggregate: bool,
+    by: tuple[str, ...],
+    period: str | None,
     explain: bool,
     html: str | None,
     stdin_jsonl: bool,
@@ -399,6 +415,7 @@ def classify(
       cat article.txt | framing classify - --format json
       framing classify articles/ --html report.html
       framing classify archive/ news.jsonl.gz --output results.sqlite --jobs 8
+      framing classify news.jsonl --aggregate --by source --by date --period month
     """
     from .classify import classify_documents
     from .documents import read_documents
@@ -406,7 +423,7 @@ def classify(
 
     if not paths:
         raise click.UsageError("give at least one file, folder or - for standard input")
-    _check_classify_modes(aggregate, explain, fmt, min_confidence)
+    _check_classify_modes(aggregate, explain, fmt, min_confidence, by, period)
     if _check_stream_options(fmt, output, resume, jobs, scheduler, dask_local, aggregate or explain or bool(html)):
         from .parallel import default_jobs
         from .stream import Engine, Inputs
@@ -421,9 +438,19 @@ def classify(
         check_writable(html)
     loaded = load_model(model)
     warn = Warnings()
+    grouping = (by, period) if by else None
     documents = read_documents(
-        paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn, stdin_jsonl=stdin_jsonl
+        paths,
+        text_field=text_field,
+        id_field=id_field,
+        encoding=encoding,
+        warn=warn,
+        stdin_jsonl=stdin_jsonl,
+        grouping=grouping,
     )
+    groups: list[tuple[str, ...]] = []
+    if grouping is not None:
+        documents = _remember_groups(documents, groups, by, period)
     texts: list[str] = []
     if html:
         from .html import keep_texts
@@ -435,7 +462,9 @@ def classify(
         # The report needs every document (overview, overall proportions), so keep them.
         kept = list(results)
         results = iter(kept)
-    if aggregate:
+    if aggregate and by:
+        _print_grouped(loaded, results, iter(groups), by, period, fmt)
+    elif aggregate:
         _print_aggregate(loaded, results, fmt)
     elif explain:
         _print_explained(loaded, results, fmt)
@@ -555,10 +584,23 @@ def _classify_stream(
         sys.exit(EXIT_SKIPPED)
 
 
-def _check_classify_modes(aggregate: bool, explain: bool, fmt: str, min_confidence: float) -> None:
+def _check_classify_modes(
+    aggregate: bool, explain: bool, fmt: str, min_confidence: float, by: tuple[str, ...] = (), period: str | None = None
+) -> None:
+    from .errors import InputError
+    from .groups import check_grouping
+
     if aggregate and explain:
         raise click.UsageError("use either --aggregate (corpus proportions) or --explain (per sentence), not both")
-    if aggregate and fmt not in ("table", "json"):
+    if (by or period) and not aggregate:
+        raise click.UsageError("--by and --period group the --aggregate proportions; add --aggregate")
+    try:
+        check_grouping(by, period)
+    except InputError as exc:
+        raise click.UsageError(f"{exc} (--by, --period)") from None
+    if aggregate and by and fmt not in ("table", "json", "csv"):
+        raise click.UsageError("--aggregate --by prints a table, JSON or CSV; use --format table, json or csv")
+    if aggregate and not by and fmt not in ("table", "json"):
         raise click.UsageError("--aggregate prints a table or JSON; use --format table or --format json")
     if aggregate and min_confidence > 0:
         raise click.UsageError("--aggregate counts every sentence, so --min-confidence does not apply; drop it")
@@ -575,6 +617,40 @@ def _print_aggregate(model: FramingModel, results: Iterable[Document], fmt: str)
         click.echo(aggregate_json(estimate, model))
     else:
         render_aggregate(_console(), estimate, model.codebook_)
+
+
+def _remember_groups(
+    documents: Iterable[DocumentText], groups: list[tuple[str, ...]], by: tuple[str, ...], period: str | None
+) -> Iterator[DocumentText]:
+    """Pass documents on, noting each one's group (documents without metadata, such as text files: missing)."""
+    from .groups import group_of
+
+    for document in documents:
+        groups.append(document.group if document.group is not None else group_of({}, by, period))
+        yield document
+
+
+def _print_grouped(
+    model: FramingModel,
+    results: Iterable[Document],
+    groups: Iterator[tuple[str, ...]],
+    by: tuple[str, ...],
+    period: str | None,
+    fmt: str,
+) -> None:
+    from .quantify import aggregate_groups
+    from .report import grouped_csv, grouped_json, render_grouped
+
+    estimate = aggregate_groups(model, results, groups, by, period)
+    missing = estimate.missing_note()
+    if missing:
+        click.echo(f"Warning: {missing}", err=True)
+    if fmt == "json":
+        click.echo(grouped_json(estimate, model))
+    elif fmt == "csv":
+        click.echo(grouped_csv(estimate), nl=False)
+    else:
+        render_grouped(_console(), estimate, model.codebook_)
 
 
 def _print_explained(model: FramingModel, results: Iterable[Document], fmt: str) -> None:

@@ -17,8 +17,11 @@ from typing import Any, Protocol
 
 from . import defaults
 from .errors import InputError, parse_json_line
+from .groups import group_of
 
 Warn = Callable[[str], None]
+#: Metadata fields to group documents by, and the period that cuts the date field (or None).
+Grouping = tuple[tuple[str, ...], str | None]
 
 #: Files read as JSONL documents, one per line (gzipped when the name ends in .gz).
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -31,6 +34,8 @@ class DocumentText:
     id: str
     text: str
     path: str | None = None
+    #: The document's group labels (``--by``), when grouping was asked for; see framing.groups.
+    group: tuple[str, ...] | None = None
 
 
 def decode_text(data: bytes, where: str, warn: Warn | None = None, encoding: str | None = None) -> str:
@@ -127,6 +132,7 @@ def read_documents(
     warn: Warn | None = None,
     stdin: Callable[[], bytes] | None = None,
     stdin_jsonl: bool = False,
+    grouping: Grouping | None = None,
 ) -> Iterator[DocumentText]:
     """Yield documents lazily; unreadable or binary files are skipped with a warning.
 
@@ -134,7 +140,7 @@ def read_documents(
     memory does not grow with the file; with ``stdin_jsonl``, standard input (``-``) is JSONL too.
     """
     notices = NoticeBoard(warn)
-    inputs = Inputs(tuple(paths), text_field, id_field, encoding, stdin_jsonl)
+    inputs = Inputs(tuple(paths), text_field, id_field, encoding, stdin_jsonl, grouping)
     for item in inputs.items(warn, stdin=stdin):
         if isinstance(item, JsonlBlock):
             yield from notices.documents(item)
@@ -151,6 +157,8 @@ class Inputs:
     id_field: str = defaults.ID_FIELD
     encoding: str | None = None
     stdin_jsonl: bool = False
+    #: Metadata fields (and a period for the date field) to group documents by, or None.
+    grouping: Grouping | None = None
 
     def items(
         self,
@@ -195,7 +203,7 @@ class Inputs:
                 raise InputError(f"{path}: no such file or folder; check the path")
 
     def _source(self, where: str, path: str | None) -> JsonlSource:
-        return JsonlSource(where, path, self.text_field, self.id_field, self.encoding)
+        return JsonlSource(where, path, self.text_field, self.id_field, self.encoding, grouping=self.grouping)
 
     def settings(self) -> dict[str, Any]:
         """What identifies these inputs for ``--resume`` (absolute paths, since the folder may change)."""
@@ -277,6 +285,7 @@ class JsonlSource:
     id_field: str = defaults.ID_FIELD
     encoding: str | None = None
     reading: int = dataclasses.field(default_factory=lambda: next(_READINGS))
+    grouping: Grouping | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +340,7 @@ class JsonlBlock:
                             notices.append(Notice(_invalid_utf8(where, number), once=True))
                             said_utf8 = True
                         line = raw.decode("utf-8", errors="replace")
-                document = _jsonl_document(line, where, source.path, number, source.text_field, source.id_field, warn)
+                document = _jsonl_document(line, source, number, warn)
                 if document is not None:
                     documents.append(document)
         except InputError as exc:
@@ -416,14 +425,16 @@ def _splits_at_newline_bytes(encoding: str | None) -> bool:
     return not name.startswith(("utf-16", "utf-32", "utf_16", "utf_32"))
 
 
-def _jsonl_document(
-    line: str, where: str, path: str | None, number: int, text_field: str, id_field: str, warn: Warn | None
-) -> DocumentText | None:
+def _jsonl_document(line: str, source: JsonlSource, number: int, warn: Warn | None) -> DocumentText | None:
     if not line.strip():
         return None
+    where, text_field = source.where, source.text_field
     record = parse_json_line(line, f"{where}:{number}", InputError)
     if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
         raise InputError(f"{where}:{number}: no string field {text_field!r}; name the text field with --text-field")
-    doc_id = record.get(id_field)
-    document = DocumentText(str(doc_id) if doc_id is not None else f"{where}:{number}", record[text_field], path)
+    doc_id = record.get(source.id_field)
+    group = group_of(record, *source.grouping) if source.grouping is not None else None
+    document = DocumentText(
+        str(doc_id) if doc_id is not None else f"{where}:{number}", record[text_field], source.path, group
+    )
     return _report_empty(document, f"{where}:{number}", warn)

@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from .model import FramingModel
 
 COUNTED = "classify_and_count"
+PROBABILISTIC_COUNT = "probabilistic_count"
 ADJUSTED = "adjusted"
 PROBABILISTIC = "probabilistic_adjusted"
 LABELS = {
     COUNTED: "classify & count: share of sentences predicted as each frame (raw; biased where errors are uneven)",
+    PROBABILISTIC_COUNT: "probabilistic classify & count (PCC): mean probability of each frame (raw)",
     ADJUSTED: "adjusted classify & count (ACC): the counts corrected for the cross-validated confusion rates",
     PROBABILISTIC: "probabilistic ACC (PACC): mean probabilities, corrected the same way",
 }
@@ -195,7 +197,10 @@ def estimate_proportions(
     boot_proba = both[:, k:] / totals
 
     notes: list[str] = []
-    estimates = [_estimate(COUNTED, frames, observed, boot_counted, level)]
+    estimates = [
+        _estimate(COUNTED, frames, observed, boot_counted, level),
+        _estimate(PROBABILISTIC_COUNT, frames, observed_proba, boot_proba, level),
+    ]
     if isinstance(rates, str):
         notes.append(rates)
     elif rates is not None:
@@ -331,3 +336,171 @@ class _Rows:
     def array(self) -> np.ndarray:
         parts = self.blocks + ([np.vstack(self.pending)] if self.pending else [])
         return np.vstack(parts) if parts else np.zeros((0, self.width))
+
+
+# -- proportions per group (outlet, month, ...) -----------------------------------------------------------
+#: A group with fewer documents than this gets a flag: its interval rests on too few documents.
+MIN_GROUP_DOCUMENTS = 10
+#: Total variation distance between a group's predicted mix and the training mix above which the
+#: adjusted estimates extrapolate the confusion rates far from where they were measured.
+SHIFT_WARNING = 0.3
+
+
+@dataclass(frozen=True)
+class GroupEstimate:
+    """One group's proportions by every method, with what makes them less trustworthy."""
+
+    group: tuple[str, ...]
+    estimate: AggregateEstimate
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupedEstimate:
+    """Proportions per group of documents and over all of them, with the method to prefer."""
+
+    fields: tuple[str, ...]
+    period: str | None
+    overall: AggregateEstimate
+    groups: tuple[GroupEstimate, ...]
+    recommended: str
+    notes: tuple[str, ...] = ()
+    #: Documents without a value for a --by field (or with an unreadable date), in the ``missing`` group.
+    missing: int = 0
+
+    def missing_note(self) -> str | None:
+        from .groups import MISSING
+
+        if not self.missing:
+            return None
+        fields = " or ".join(self.fields)
+        n = self.missing
+        return (
+            f"{n} document{'' if n == 1 else 's'} lack a value of {fields} (or a readable date): grouped as {MISSING!r}"
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy rows: one per group, frame and method (the overall rows have group ``all``)."""
+        out = []
+        for name, estimate in [("all", self.overall), *((" / ".join(g.group), g.estimate) for g in self.groups)]:
+            for item in estimate.estimates:
+                for frame in estimate.frames:
+                    interval = item.intervals[frame]
+                    out.append(
+                        {
+                            "group": name,
+                            "frame": frame,
+                            "method": item.method,
+                            "estimate": item.proportions[frame],
+                            "low": interval.low,
+                            "high": interval.high,
+                            "n_docs": estimate.n_documents,
+                            "n_sentences": estimate.n_sentences,
+                        }
+                    )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": list(self.fields),
+            "period": self.period,
+            "recommended": self.recommended,
+            "overall": self.overall.to_dict(),
+            "groups": [{"group": list(g.group), "flags": list(g.flags), **g.estimate.to_dict()} for g in self.groups],
+            "notes": list(self.notes),
+            "missing": self.missing,
+        }
+
+
+def aggregate_groups(
+    model: FramingModel,
+    documents: Iterable[Document],
+    groups: Iterable[tuple[str, ...]],
+    fields: Sequence[str],
+    period: str | None = None,
+    *,
+    samples: int = defaults.BOOTSTRAP_SAMPLES,
+    seed: int = defaults.SEED,
+    level: float = defaults.CONFIDENCE_LEVEL,
+) -> GroupedEstimate:
+    """Proportions per group (``groups`` gives each document's group, in order) and overall.
+
+    Intervals resample the group's documents (and, for the adjusted methods, the confusion
+    rates). Flags say where a group is small, where its mix is far from the training mix, and
+    where the raw and adjusted estimates disagree beyond their intervals.
+    """
+    from .groups import MISSING
+
+    frames = model.frames
+    k = len(frames)
+    display = model.display_frames
+    order = [frames.index(f) for f in display]
+    counts_rows, proba_rows = _Rows(k), _Rows(k)
+    labels: list[tuple[str, ...]] = []
+    index_of: dict[tuple[str, ...], int] = {}
+    members: list[int] = []
+    group_iter = iter(groups)
+    for document in documents:
+        group = next(group_iter)
+        proba = np.asarray([[s.scores[f] for f in frames] for s in document.sentences], dtype=float).reshape(-1, k)
+        if not len(proba):
+            continue
+        index, _ = model.decide(proba)
+        counts_rows.append(np.bincount(index, minlength=k).astype(float))
+        proba_rows.append(proba.sum(axis=0))
+        if group not in index_of:
+            index_of[group] = len(labels)
+            labels.append(group)
+        members.append(index_of[group])
+    if not counts_rows.n:
+        raise InputError("no sentences to aggregate; the documents are empty")
+    counts, proba = counts_rows.array()[:, order], proba_rows.array()[:, order]
+    member = np.asarray(members)
+    rates = rates_from_model(model)
+    if isinstance(rates, ConfusionRates):
+        rates = ConfusionRates(
+            tuple(display), rates.hard[np.ix_(order, order)], rates.soft[np.ix_(order, order)], rates.counts[order]
+        )
+    overall = estimate_proportions(counts, proba, display, rates, samples=samples, seed=seed, level=level)
+    training = rates.counts / rates.counts.sum() if isinstance(rates, ConfusionRates) else None
+    recommended = PROBABILISTIC if isinstance(rates, ConfusionRates) else PROBABILISTIC_COUNT
+    results = []
+    for g in sorted(range(len(labels)), key=lambda i: labels[i]):
+        rows = member == g
+        estimate = estimate_proportions(
+            counts[rows], proba[rows], display, rates, samples=samples, seed=seed, level=level
+        )
+        results.append(GroupEstimate(labels[g], estimate, tuple(_flags(estimate, training, recommended))))
+    missing = sum(r.estimate.n_documents for r in results if MISSING in r.group)
+    return GroupedEstimate(tuple(fields), period, overall, tuple(results), recommended, overall.notes, missing)
+
+
+def _flags(estimate: AggregateEstimate, training: np.ndarray | None, recommended: str) -> list[str]:
+    flags = []
+    if estimate.n_documents < MIN_GROUP_DOCUMENTS:
+        flags.append(f"only {estimate.n_documents} documents: too few to trust")
+    pcc = estimate.get(PROBABILISTIC_COUNT)
+    if training is not None and pcc is not None:
+        mix = np.asarray([pcc.proportions[f] for f in estimate.frames])
+        distance = 0.5 * float(np.abs(mix - training).sum())
+        if distance > SHIFT_WARNING:
+            flags.append(
+                f"predicted mix far from the training mix (total variation {distance:.2f}): the adjusted "
+                "estimates extrapolate; prefer PCC where ACC and PACC disagree with it"
+            )
+    best, raw = estimate.get(recommended), estimate.get(COUNTED)
+    if best is not None and raw is not None and best is not raw:
+        apart = [
+            f
+            for f in estimate.frames
+            if _disjoint(best.intervals[f], raw.intervals[f]) and abs(best.proportions[f] - raw.proportions[f]) > 0
+        ]
+        if apart:
+            flags.append(f"counted and adjusted shares disagree beyond their intervals for {', '.join(apart)}")
+    return flags
+
+
+def _disjoint(a: Interval, b: Interval) -> bool:
+    if a.low is None or a.high is None or b.low is None or b.high is None:
+        return False
+    return a.high < b.low or b.high < a.low

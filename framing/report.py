@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .explain import Explanation
     from .metrics import EvaluationReport
     from .model import FramingModel
-    from .quantify import AggregateEstimate
+    from .quantify import AggregateEstimate, GroupedEstimate
 
 BAR_WIDTH = 30
 CSV_COLUMNS = ("document", "index", "start", "end", "frame", "confidence", "text")
@@ -428,7 +428,12 @@ def render_aggregate(console: Console, estimate: AggregateEstimate, codebook: Co
     console.print(
         f"[dim]share \\[{level} interval, %]: {estimate.samples} bootstrap resamples of the {estimate.resampled}[/]"
     )
-    short = {"classify_and_count": "counted", "adjusted": "adjusted (ACC)", "probabilistic_adjusted": "adjusted (PACC)"}
+    short = {
+        "classify_and_count": "counted",
+        "probabilistic_count": "mean prob. (PCC)",
+        "adjusted": "adjusted (ACC)",
+        "probabilistic_adjusted": "adjusted (PACC)",
+    }
     table = Table(box=None, pad_edge=False)
     table.add_column("frame", no_wrap=True)
     for item in estimate.estimates:
@@ -444,6 +449,65 @@ def render_aggregate(console: Console, estimate: AggregateEstimate, codebook: Co
         console.print(f"  [dim]{item.label}[/]")
     for note in estimate.notes:
         console.print(f"[yellow]note:[/] {note}")
+
+
+#: Tidy columns of `--aggregate --by --format csv`: one row per group, frame and method.
+GROUPED_COLUMNS = ("group", "frame", "method", "estimate", "low", "high", "n_docs", "n_sentences")
+
+
+def render_grouped(console: Console, estimate: GroupedEstimate, codebook: Codebook | None = None) -> None:
+    """Per group, the recommended method's share of each frame with its interval; flags and notes below."""
+    from rich.table import Table
+
+    from .quantify import LABELS
+
+    method = estimate.recommended
+    overall = estimate.overall
+    by = " × ".join(estimate.fields) + (f" (by {estimate.period})" if estimate.period else "")
+    console.print(
+        f"[bold]Frame proportions by {by}[/]: {len(estimate.groups)} groups, {overall.n_documents} documents "
+        f"({overall.n_sentences} sentences)"
+    )
+    console.print(f"[dim]share % \\[{overall.level:.0%} interval] by {LABELS[method]}[/]")
+    # Frames down, groups across (like a crosstab): eight rows whatever the number of groups.
+    table = Table(box=None, pad_edge=False)
+    table.add_column("frame", no_wrap=True)
+    columns = [(" / ".join(g.group) + (" !" if g.flags else ""), g.estimate) for g in estimate.groups]
+    columns.append(("all", overall))
+    for name, item in columns:
+        table.add_column(f"{name}\n{item.n_documents} docs", justify="right")
+    for frame in overall.frames:
+        cells = []
+        for _, item in columns:
+            chosen = item.get(method)
+            assert chosen is not None
+            low, high = chosen.intervals[frame].to_list()
+            bounds = "" if low is None or high is None else f" [{100 * low:.0f}-{100 * high:.0f}]"
+            cells.append(f"{100 * chosen.proportions[frame]:.1f}{bounds}")
+        table.add_row(f"[{_style(codebook, frame)}]{frame}[/]", *cells)
+    console.print(table)
+    for group in estimate.groups:
+        for flag in group.flags:
+            console.print(f"[yellow]! {' / '.join(group.group)}:[/] {flag}")
+    for note in estimate.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def grouped_json(estimate: GroupedEstimate, model: FramingModel) -> str:
+    return to_json({"model": model.describe(), "aggregate": estimate.to_dict(), "rows": estimate.rows()})
+
+
+def grouped_csv(estimate: GroupedEstimate) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(GROUPED_COLUMNS)
+    for row in estimate.rows():
+        writer.writerow(["" if row[c] is None else _csv_number(row[c]) for c in GROUPED_COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_number(value: Any) -> Any:
+    return f"{value:.6f}" if isinstance(value, float) else value
 
 
 def render_explanations(

@@ -119,7 +119,7 @@ def test_aggregate_corrects_a_shifted_collection(noisy_model_path: Path, tmp_pat
     data = json.loads(result.stdout)["aggregate"]
     assert (data["n_documents"], data["n_sentences"]) == (100, 1000)
     estimates = data["estimates"]
-    assert list(estimates) == ["classify_and_count", "adjusted", "probabilistic_adjusted"]
+    assert list(estimates) == ["classify_and_count", "probabilistic_count", "adjusted", "probabilistic_adjusted"]
     truth = {"alpha": 0.7, "beta": 0.2, "gamma": 0.1}
 
     def error(method: str) -> float:

@@ -19,6 +19,7 @@ from framing.quantify import (
     ADJUSTED,
     COUNTED,
     PROBABILISTIC,
+    PROBABILISTIC_COUNT,
     ConfusionRates,
     adjust,
     aggregate_documents,
@@ -93,7 +94,7 @@ def test_counted_shares_are_sentence_weighted_over_documents() -> None:
     assert counted is not None
     assert counted.proportions == pytest.approx({"a": 0.4, "b": 0.2, "c": 0.4})
     assert estimate.n_documents == 3 and estimate.n_sentences == 10
-    assert [e.method for e in estimate.estimates] == [COUNTED]  # no rates, no adjustment
+    assert [e.method for e in estimate.estimates] == [COUNTED, PROBABILISTIC_COUNT]  # no rates, no adjustment
 
 
 def test_identical_documents_give_degenerate_counted_intervals() -> None:
@@ -161,7 +162,7 @@ def test_a_model_without_cross_validation_gives_counted_shares_and_says_why(tmp_
     model = train_model(corpus, config=ModelConfig(cv_folds=0))
     documents = classify_documents(model, [DocumentText("x", "Tehran's proxies fired rockets. Parliament met.")])
     estimate = aggregate_documents(model, documents, samples=100)
-    assert [e.method for e in estimate.estimates] == [COUNTED]
+    assert [e.method for e in estimate.estimates] == [COUNTED, PROBABILISTIC_COUNT]
     assert "retrain it with --cv-folds 5" in estimate.notes[0]
 
 
