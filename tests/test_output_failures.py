@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import subprocess
 import sys
@@ -193,3 +194,21 @@ def test_whole_files_on_a_full_disk_keep_the_previous_version(
     assert "Traceback" not in result.stderr
     assert target.read_bytes() == b"previous"
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_io_error_on_stdout_is_one_error_line(
+    tiny_model_path: Path, article: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from framing.cli import main
+
+    class Failing(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(sys, "stdout", Failing())
+    with pytest.raises(SystemExit) as exited:
+        main.main(["classify", str(article), "-m", str(tiny_model_path), "--format", "json"], standalone_mode=False)
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "Error: cannot write to standard output: input/output error; check the device it is written to\n"
+    )
