@@ -1,0 +1,145 @@
+"""Proportions under drift: synthetic "months" with known, drifting frame mixes; error and coverage per method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from bench.common import Context, Section, table
+from bench.sections.ptc import dev_gold, imported
+from framing import defaults
+from framing.classify import classify_documents
+from framing.corpus import load_corpus
+from framing.documents import DocumentText
+from framing.model import FramingModel, ModelConfig
+from framing.quantify import LABELS, aggregate_groups
+from framing.train import train_model
+
+KEY = "drift"
+TITLE = "Proportions over time: synthetic months with drifting frame mixes (issue 16)"
+ORDER = 30
+MONTHS = 12
+DOCS_PER_MONTH = 150
+#: Each corpus's year of months is drawn this many times (different drifts), the errors pooled.
+REPEATS = 5
+SEED = 0
+
+
+def months(
+    texts: Sequence[str], labels: Sequence[str], frames: Sequence[str], rng: np.random.Generator
+) -> tuple[list[DocumentText], list[tuple[str]], list[dict[str, float]]]:
+    """Documents drawn month by month from a mix that drifts linearly between two random mixes."""
+    by_frame = {f: [i for i, label in enumerate(labels) if label == f] for f in frames}
+    start, end = rng.dirichlet(np.ones(len(frames))), rng.dirichlet(np.ones(len(frames)))
+    documents, groups, mixes = [], [], []
+    for m in range(MONTHS):
+        mix = start + (end - start) * m / (MONTHS - 1)
+        counts = rng.multinomial(DOCS_PER_MONTH, mix)
+        for frame, n in zip(frames, counts, strict=True):
+            for i in rng.choice(by_frame[frame], size=n, replace=n > len(by_frame[frame])):
+                documents.append(DocumentText(f"m{m:02d}-{len(documents)}-{labels[i]}", texts[i]))
+                groups.append((f"2020-{m + 1:02d}",))
+        mixes.append(dict(zip(frames, counts / counts.sum(), strict=True)))
+    return documents, groups, mixes
+
+
+def measure_drift(
+    model: FramingModel, documents: list[DocumentText], groups: list[tuple[str]], frames: Sequence[str]
+) -> tuple[dict[str, float], dict[str, float], str, int]:
+    """Mean absolute error against each month's true (sentence-weighted) mix, and interval coverage, per method."""
+    classified = list(classify_documents(model, documents))
+    truth: dict[str, dict[str, float]] = {}
+    for document, (group,) in zip(classified, groups, strict=True):
+        frame = document.id.rsplit("-", 1)[1]
+        truth.setdefault(group, dict.fromkeys(frames, 0.0))[frame] += document.n_sentences
+    for mix in truth.values():
+        total = sum(mix.values())
+        for frame in mix:
+            mix[frame] /= total
+    grouped = aggregate_groups(model, iter(classified), iter(groups), ["date"], samples=defaults.BOOTSTRAP_SAMPLES)
+    errors: dict[str, list[float]] = {}
+    covered: dict[str, list[bool]] = {}
+    for group in grouped.groups:
+        true_mix = truth[group.group[0]]
+        for item in group.estimate.estimates:
+            for frame in frames:
+                errors.setdefault(item.method, []).append(abs(item.proportions[frame] - true_mix[frame]))
+                low, high = item.intervals[frame].low, item.intervals[frame].high
+                covered.setdefault(item.method, []).append(
+                    low is not None and high is not None and low <= true_mix[frame] <= high
+                )
+    return (
+        {m: float(np.mean(v)) for m, v in errors.items()},
+        {m: float(np.mean(v)) for m, v in covered.items()},
+        grouped.recommended,
+        len(grouped.groups),
+    )
+
+
+def gvfc(ctx: Context) -> tuple[FramingModel, list[str], list[str], list[str]]:
+    """A model on 60% of GVFC's headlines (by doc_id), the other 40% as the pool months are drawn from."""
+    corpus = load_corpus([ctx.data / "gvfc" / "gvfc_train.csv"])
+    rng = np.random.default_rng(SEED)
+    docs = sorted(set(corpus.groups()))
+    held = set(rng.choice(docs, size=int(0.4 * len(docs)), replace=False))
+    train = [s for s, g in zip(corpus.sentences, corpus.groups(), strict=True) if g not in held]
+    pool = [s for s, g in zip(corpus.sentences, corpus.groups(), strict=True) if g in held]
+    from framing.corpus import Corpus
+
+    part = Corpus(tuple(train), corpus.files, corpus.sha256, corpus.n_bytes)
+    model = train_model(part, config=ModelConfig())
+    return model, [s.text for s in pool], [s.label for s in pool], sorted(set(corpus.labels))
+
+
+def ptc(ctx: Context) -> tuple[FramingModel, list[str], list[str], list[str]]:
+    """A model on PTC train lines (propaganda / none), dev lines as the pool."""
+    corpus = load_corpus([imported(ctx, "train")])
+    model = train_model(corpus, config=ModelConfig())
+    texts, gold = dev_gold(ctx)
+    return model, texts, ["propaganda" if g else "none" for g in gold], ["none", "propaganda"]
+
+
+def run(ctx: Context) -> Section:
+    rows: list[list[Any]] = []
+    verdicts = []
+    for name, build in (("GVFC (9 frames)", gvfc), ("PTC (propaganda / none)", ptc)):
+        ctx.log(f"drift: {name}")
+        model, texts, labels, frames = build(ctx)
+        runs = [
+            measure_drift(model, *months(texts, labels, frames, np.random.default_rng(SEED + r))[:2], frames)
+            for r in range(1, REPEATS + 1)
+        ]
+        recommended = runs[0][2]
+        errors = {m: float(np.mean([run[0][m] for run in runs])) for m in runs[0][0]}
+        coverage = {m: float(np.mean([run[1][m] for run in runs])) for m in runs[0][1]}
+        n_groups = sum(run[3] for run in runs)
+        for method, error in errors.items():
+            mark = " (recommended)" if method == recommended else ""
+            rows.append([name, f"{method}{mark}", f"{error:.4f}", f"{coverage[method]:.1%}"])
+        better = errors[recommended] < errors["classify_and_count"]
+        verdicts.append(
+            f"{name}: the recommended {recommended} {'beats' if better else 'does not beat'} classify & count "
+            f"({errors[recommended]:.4f} vs {errors['classify_and_count']:.4f} mean absolute error), and its 95% "
+            f"intervals cover the true share {coverage[recommended]:.1%} of the time ({n_groups} months × "
+            f"{len(frames)} frames)."
+        )
+    methods = "; ".join(f"`{m}`: {label}" for m, label in LABELS.items())
+    body = "\n\n".join(
+        [
+            f"Known truth under drift: {REPEATS} runs of {MONTHS} synthetic months of {DOCS_PER_MONTH} documents "
+            "each, drawn from a "
+            "pool of labeled items the model never trained on, with a frame mix that drifts linearly between two "
+            "random mixes (Dirichlet(1)), new mixes in each run. GVFC: the model trains on 60% of the headlines "
+            "(by doc_id) and the months are drawn from the other 40%; PTC: trained on train/ lines, months drawn "
+            "from dev/ lines. "
+            "Each item is one document; `framing.quantify.aggregate_groups` (what `classify --aggregate --by date "
+            "--period month` computes) estimates each month's mix. Error: mean absolute error per month and "
+            "frame against the month's true, sentence-weighted mix. Coverage: share of (month, frame) whose true "
+            f"share lies in the method's 95% bootstrap interval. Methods: {methods}.",
+            table(["corpus", "method", "mean absolute error", "interval coverage"], rows),
+            "\n".join(f"- {v}" for v in verdicts),
+        ]
+    )
+    return Section(KEY, TITLE, body, ("python bench/run.py --only drift",))
