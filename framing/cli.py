@@ -826,6 +826,66 @@ def frames(model: str | None, codebook: str | None, fmt: str) -> None:
         render_frames(_console(), book)
 
 
+@main.command()
+@click.argument("first", type=click.Path())
+@click.argument("second", type=click.Path())
+@model_option
+@click.option(
+    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
+)
+@click.option(
+    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
+)
+@click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
+@click.option(
+    "--seed", default=defaults.SEED, show_default=True, help="Random seed for the bootstrap and permutations."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+def compare(
+    first: str,
+    second: str,
+    model: str | None,
+    text_field: str,
+    id_field: str,
+    encoding: str | None,
+    seed: int,
+    fmt: str,
+) -> None:
+    """Compare the frame proportions of two collections: SECOND minus FIRST, frame by frame.
+
+    FIRST and SECOND are each a text file, a folder of *.txt files or a JSONL file. Per frame:
+    both shares (adjusted, PACC), the difference with a 95% bootstrap interval, and the p-value
+    of a permutation test of "one mix for both".
+
+    \b
+    Example:
+      framing compare outlet_a.jsonl outlet_b.jsonl
+    """
+    from .classify import classify_documents
+    from .compare import compare_collections
+    from .documents import read_documents
+    from .report import comparison_json, render_comparison
+
+    loaded = load_model(model)
+    warn = Warnings()
+    sides = [
+        classify_documents(
+            loaded, read_documents([path], text_field=text_field, id_field=id_field, encoding=encoding, warn=warn)
+        )
+        for path in (first, second)
+    ]
+    result = compare_collections(loaded, sides[0], sides[1], seed=seed)
+    if fmt == "json":
+        click.echo(comparison_json(result, loaded, first, second))
+    else:
+        render_comparison(_console(), result, first, second, loaded.codebook_)
+    if warn.skipped:
+        click.echo(f"Warning: {warn.skipped} input(s) skipped; see the warnings above.", err=True)
+        sys.exit(EXIT_SKIPPED)
+
+
 @main.command("import-spans")
 @click.argument("articles_dir", type=click.Path())
 @click.argument("labels_dir", type=click.Path())

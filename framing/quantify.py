@@ -10,7 +10,7 @@ probabilities in place of counts. Solutions are clipped at 0 and renormalised to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -295,13 +295,8 @@ def aggregate_documents(
     if sentence_counts:
         units_counts, units_proba = np.vstack(sentence_counts), np.vstack(sentence_proba)
         resampled = f"sentences (only {n_documents} document{'' if n_documents == 1 else 's'}, too few to resample)"
-    display = model.display_frames
+    display, rates = display_rates(model)
     order = [column[f] for f in display]
-    rates = rates_from_model(model)
-    if isinstance(rates, ConfusionRates):
-        rates = ConfusionRates(
-            tuple(display), rates.hard[np.ix_(order, order)], rates.soft[np.ix_(order, order)], rates.counts[order]
-        )
     return estimate_proportions(
         units_counts[:, order],
         units_proba[:, order],
@@ -431,36 +426,25 @@ def aggregate_groups(
     """
     from .groups import MISSING
 
-    frames = model.frames
-    k = len(frames)
-    display = model.display_frames
-    order = [frames.index(f) for f in display]
-    counts_rows, proba_rows = _Rows(k), _Rows(k)
+    display, rates = display_rates(model)
     labels: list[tuple[str, ...]] = []
     index_of: dict[tuple[str, ...], int] = {}
     members: list[int] = []
     group_iter = iter(groups)
-    for document in documents:
-        group = next(group_iter)
-        proba = np.asarray([[s.scores[f] for f in frames] for s in document.sentences], dtype=float).reshape(-1, k)
-        if not len(proba):
-            continue
-        index, _ = model.decide(proba)
-        counts_rows.append(np.bincount(index, minlength=k).astype(float))
-        proba_rows.append(proba.sum(axis=0))
-        if group not in index_of:
-            index_of[group] = len(labels)
-            labels.append(group)
-        members.append(index_of[group])
-    if not counts_rows.n:
+
+    def remember(documents: Iterable[Document]) -> Iterator[Document]:
+        for document in documents:
+            group = next(group_iter)
+            if document.sentences:
+                members.append(index_of.setdefault(group, len(index_of)))
+                if len(index_of) > len(labels):
+                    labels.append(group)
+            yield document
+
+    counts, proba = document_rows(model, remember(documents))
+    if not counts.sum():
         raise InputError("no sentences to aggregate; the documents are empty")
-    counts, proba = counts_rows.array()[:, order], proba_rows.array()[:, order]
     member = np.asarray(members)
-    rates = rates_from_model(model)
-    if isinstance(rates, ConfusionRates):
-        rates = ConfusionRates(
-            tuple(display), rates.hard[np.ix_(order, order)], rates.soft[np.ix_(order, order)], rates.counts[order]
-        )
     overall = estimate_proportions(counts, proba, display, rates, samples=samples, seed=seed, level=level)
     training = rates.counts / rates.counts.sum() if isinstance(rates, ConfusionRates) else None
     recommended = PROBABILISTIC if isinstance(rates, ConfusionRates) else PROBABILISTIC_COUNT
@@ -473,6 +457,38 @@ def aggregate_groups(
         results.append(GroupEstimate(labels[g], estimate, tuple(_flags(estimate, training, recommended))))
     missing = sum(r.estimate.n_documents for r in results if MISSING in r.group)
     return GroupedEstimate(tuple(fields), period, overall, tuple(results), recommended, overall.notes, missing)
+
+
+def display_rates(model: FramingModel) -> tuple[tuple[str, ...], ConfusionRates | str]:
+    """The model's frames in display order, and its confusion rates in that order (or why there are none)."""
+    frames = model.frames
+    display = tuple(model.display_frames)
+    order = [frames.index(f) for f in display]
+    rates = rates_from_model(model)
+    if isinstance(rates, ConfusionRates):
+        rates = ConfusionRates(
+            display, rates.hard[np.ix_(order, order)], rates.soft[np.ix_(order, order)], rates.counts[order]
+        )
+    return display, rates
+
+
+def document_rows(model: FramingModel, documents: Iterable[Document]) -> tuple[np.ndarray, np.ndarray]:
+    """Per non-empty document: predicted-frame counts and summed probabilities, columns in display order.
+
+    Every sentence counts, whatever its confidence: the decision is taken again from its scores.
+    """
+    frames = model.frames
+    k = len(frames)
+    order = [frames.index(f) for f in model.display_frames]
+    counts_rows, proba_rows = _Rows(k), _Rows(k)
+    for document in documents:
+        if not document.sentences:
+            continue
+        proba = np.asarray([[s.scores[f] for f in frames] for s in document.sentences], dtype=float)
+        index, _ = model.decide(proba)
+        counts_rows.append(np.bincount(index, minlength=k).astype(float))
+        proba_rows.append(proba.sum(axis=0))
+    return counts_rows.array()[:, order], proba_rows.array()[:, order]
 
 
 def _flags(estimate: AggregateEstimate, training: np.ndarray | None, recommended: str) -> list[str]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .classify import Document
+    from .compare import Comparison
     from .explain import Explanation
     from .metrics import EvaluationReport
     from .model import FramingModel
@@ -508,6 +509,46 @@ def grouped_csv(estimate: GroupedEstimate) -> str:
 
 def _csv_number(value: Any) -> Any:
     return f"{value:.6f}" if isinstance(value, float) else value
+
+
+def render_comparison(
+    console: Console, comparison: Comparison, first: str, second: str, codebook: Codebook | None = None
+) -> None:
+    """Per frame: both shares, the difference with its interval, and the permutation p-value."""
+    from rich.table import Table
+
+    from .quantify import LABELS
+
+    docs, sentences = comparison.n_documents, comparison.n_sentences
+    console.print(
+        f"[bold]{second}[/] ({docs[1]} documents, {sentences[1]} sentences) against "
+        f"[bold]{first}[/] ({docs[0]} documents, {sentences[0]} sentences)"
+    )
+    console.print(
+        f"[dim]shares by {LABELS[comparison.method]}; difference with its {comparison.level:.0%} interval "
+        f"({comparison.samples} bootstrap resamples of each side's documents); p: permutation test, "
+        f"{comparison.permutations} relabelings[/]"
+    )
+    table = Table(box=None, pad_edge=False)
+    for name, justify in (("frame", "left"), ("first", "right"), ("second", "right"), ("difference", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column("p", justify="right")
+    for row in comparison.frames:
+        interval = _interval([row.low, row.high], percent=True)
+        table.add_row(
+            f"[{_style(codebook, row.frame)}]{row.frame}[/]",
+            f"{row.share_a:5.1%}",
+            f"{row.share_b:5.1%}",
+            f"{100 * row.difference:+5.1f} pts {interval}",
+            f"{row.p_value:.3f}",
+        )
+    console.print(table)
+    for note in comparison.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def comparison_json(comparison: Comparison, model: FramingModel, first: str, second: str) -> str:
+    return to_json({"model": model.describe(), "first": first, "second": second, "comparison": comparison.to_dict()})
 
 
 def render_explanations(
