@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .corpus import Columns, Corpus
     from .documents import DocumentText
     from .model import FramingModel
+    from .quantify import GroupedEstimate
     from .stream import Engine, Inputs
 
 EXIT_SKIPPED = 3
@@ -462,8 +463,9 @@ def classify(
         # The report needs every document (overview, overall proportions), so keep them.
         kept = list(results)
         results = iter(kept)
+    grouped = None
     if aggregate and by:
-        _print_grouped(loaded, results, iter(groups), by, period, fmt)
+        grouped = _print_grouped(loaded, results, iter(groups), by, period, fmt)
     elif aggregate:
         _print_aggregate(loaded, results, fmt)
     elif explain:
@@ -480,18 +482,23 @@ def classify(
     else:
         click.echo(documents_csv(results), nl=False)
     if html and kept is not None:
-        _write_classify_html(html, kept, loaded, texts, min_confidence)
+        _write_classify_html(html, kept, loaded, texts, min_confidence, grouped)
     if warn.skipped:
         click.echo(f"Warning: {warn.skipped} input(s) skipped; see the warnings above.", err=True)
         sys.exit(EXIT_SKIPPED)
 
 
 def _write_classify_html(
-    path: str, documents: list[Document], model: FramingModel, texts: list[str], min_confidence: float
+    path: str,
+    documents: list[Document],
+    model: FramingModel,
+    texts: list[str],
+    min_confidence: float,
+    grouped: GroupedEstimate | None = None,
 ) -> None:
     from .html import write_classify_html
 
-    write_classify_html(path, documents, model, texts=texts, min_confidence=min_confidence)
+    write_classify_html(path, documents, model, texts=texts, min_confidence=min_confidence, grouped=grouped)
     click.echo(f"HTML report written to {path}", err=True)
 
 
@@ -637,7 +644,7 @@ def _print_grouped(
     by: tuple[str, ...],
     period: str | None,
     fmt: str,
-) -> None:
+) -> GroupedEstimate:
     from .quantify import aggregate_groups
     from .report import grouped_csv, grouped_json, render_grouped
 
@@ -651,6 +658,7 @@ def _print_grouped(
         click.echo(grouped_csv(estimate), nl=False)
     else:
         render_grouped(_console(), estimate, model.codebook_)
+    return estimate
 
 
 def _print_explained(model: FramingModel, results: Iterable[Document], fmt: str) -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .documents import DocumentText
     from .metrics import EvaluationReport
     from .model import FramingModel
-    from .quantify import AggregateEstimate
+    from .quantify import AggregateEstimate, GroupedEstimate, GroupEstimate
 
 #: Sentences explained per batch: bounds the feature matrix held at once.
 EXPLAIN_BATCH = 2048
@@ -267,6 +267,7 @@ def classify_html(
     tips: Sequence[Sequence[SentenceTip]] | None = None,
     aggregate: AggregateEstimate | None = None,
     aggregate_note: str | None = None,
+    grouped: GroupedEstimate | None = None,
     min_confidence: float = defaults.MIN_CONFIDENCE,
     title: str | None = None,
 ) -> str:
@@ -304,6 +305,8 @@ def classify_html(
         parts.append(_overview(documents, styles))
     if documents and (len(documents) > 1 or aggregate is not None):
         parts.append(_overall(documents, styles, aggregate, aggregate_note))
+    if grouped is not None:
+        parts.append(_grouped(grouped, styles))
     for n, document in enumerate(documents, 1):
         text = texts[n - 1] if texts is not None and n - 1 < len(texts) else None
         doc_tips = tips[n - 1] if tips is not None else None
@@ -320,6 +323,7 @@ def write_classify_html(
     texts: Sequence[str | None] | None = None,
     min_confidence: float = defaults.MIN_CONFIDENCE,
     title: str | None = None,
+    grouped: GroupedEstimate | None = None,
 ) -> None:
     """Explain every sentence, estimate the overall proportions, and write the report atomically."""
     from .errors import FramingError
@@ -339,6 +343,7 @@ def write_classify_html(
         tips=tips,
         aggregate=aggregate,
         aggregate_note=note,
+        grouped=grouped,
         min_confidence=min_confidence,
         title=title,
     )
@@ -504,7 +509,12 @@ def _overall(
     total = sum(counts.values())
     frames = [f for f in styles if f != defaults.UNCLASSIFIED or counts[f]]
     shares = {f: counts[f] / total if total else 0.0 for f in frames}
-    short = {"classify_and_count": "counted", "adjusted": "adjusted (ACC)", "probabilistic_adjusted": "adjusted (PACC)"}
+    short = {
+        "classify_and_count": "counted",
+        "probabilistic_count": "mean prob. (PCC)",
+        "adjusted": "adjusted (ACC)",
+        "probabilistic_adjusted": "adjusted (PACC)",
+    }
     estimates = list(aggregate.estimates) if aggregate is not None else []
     level = f"{aggregate.level:.0%}" if aggregate is not None else ""
     # The counted estimate equals the highlighted shares unless --min-confidence left sentences out.
@@ -549,6 +559,90 @@ def _overall(
         + f"<div class=scroll><table class=agg><thead><tr>{heads}</tr></thead>"
         + f"<tbody>{''.join(rows)}</tbody></table></div>"
         + f"<ul class=notes>{''.join(notes)}</ul></section>"
+    )
+
+
+def _grouped(grouped: GroupedEstimate, styles: Mapping[str, FrameStyle]) -> str:
+    """Per group: a line chart per frame over the periods (with interval bands), and stacked bars."""
+    from .groups import MISSING
+    from .quantify import LABELS
+
+    method = grouped.recommended
+    by = " × ".join(grouped.fields) + (f" (by {grouped.period})" if grouped.period else "")
+    parts = [
+        f"<section id=groups aria-labelledby=groups-h><h2 id=groups-h>Frame proportions by {esc(by)}</h2>",
+        f"<p class=meta>{len(grouped.groups)} groups; shares by {esc(LABELS[method])}, with their "
+        f"{grouped.overall.level:.0%} intervals ({grouped.overall.samples} bootstrap resamples of each group's "
+        "documents)</p>",
+    ]
+    timeline = [g for g in grouped.groups if MISSING not in g.group]
+    if grouped.period is not None and len(timeline) > 1:
+        parts.append("<div class=trends>")
+        for frame in grouped.overall.frames:
+            parts.append(_trend_svg(frame, timeline, method, _style_of(styles, frame)))
+        parts.append("</div>")
+    rows = []
+    for group in grouped.groups:
+        chosen = group.estimate.get(method)
+        if chosen is None:
+            continue
+        name = " / ".join(group.group)
+        flags = "".join(f"<li class=note>{esc(flag)}</li>" for flag in group.flags)
+        rows.append(
+            f"<div class=grp><h3>{esc(name)} <span class=meta>{group.estimate.n_documents} documents, "
+            f"{group.estimate.n_sentences} sentences</span></h3>"
+            + _bar(chosen.proportions, styles, f"Frame proportions of {name}")
+            + (f"<ul class=notes>{flags}</ul>" if flags else "")
+            + "</div>"
+        )
+    parts.append("".join(rows))
+    if grouped.notes:
+        parts.append("<ul class=notes>" + "".join(f"<li class=note>{esc(n)}</li>" for n in grouped.notes) + "</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _trend_svg(frame: str, groups: Sequence[GroupEstimate], method: str, style: FrameStyle) -> str:
+    """One frame's share over the periods: the estimate as a line, its interval as a band."""
+    width, height, left, top, bottom = 300, 150, 40, 22, 30
+    inner_w, inner_h = width - left - 10, height - top - bottom
+    points = []
+    for group in groups:
+        chosen = group.estimate.get(method)
+        assert chosen is not None
+        interval = chosen.intervals[frame]
+        points.append((group.group, chosen.proportions[frame], interval.low, interval.high))
+    ceiling = max([p[1] for p in points] + [p[3] for p in points if p[3] is not None] + [0.05])
+    ceiling = min(1.0, math.ceil(ceiling * 10) / 10)
+
+    def x(i: int) -> float:
+        return left + inner_w * i / max(len(points) - 1, 1)
+
+    def y(v: float) -> float:
+        return top + inner_h * (1 - v / ceiling)
+
+    upper = [f"{x(i):.1f},{y(p[3]):.1f}" for i, p in enumerate(points) if p[3] is not None]
+    lower = [f"{x(i):.1f},{y(p[2]):.1f}" for i, p in reversed(list(enumerate(points))) if p[2] is not None]
+    band = f"<polygon class=band points='{' '.join(upper + lower)}' />" if upper and lower else ""
+    line = " ".join(f"{x(i):.1f},{y(p[1]):.1f}" for i, p in enumerate(points))
+    dots = "".join(
+        f"<circle cx={x(i):.1f} cy={y(p[1]):.1f} r=2.5><title>{esc(' / '.join(p[0]))}: {p[1]:.1%} "
+        f"{esc(_interval_text(p[2], p[3]))}</title></circle>"
+        for i, p in enumerate(points)
+    )
+    first, last = " / ".join(points[0][0]), " / ".join(points[-1][0])
+    return (
+        f"<figure class='trend {style.css_class}'><svg viewBox='0 0 {width} {height}' width={width} "
+        f"height={height} role=img aria-label='{esc(style.title)}: share by period, {esc(first)} to {esc(last)}'>"
+        f"<text x={left} y=14 class=t>{esc(style.title)}</text>"
+        f"<line class=grid x1={left} y1={y(0):.1f} x2={left + inner_w} y2={y(0):.1f} />"
+        f"<line class=grid x1={left} y1={y(ceiling):.1f} x2={left + inner_w} y2={y(ceiling):.1f} />"
+        f"<text x={left - 4} y={y(0) + 4:.1f} text-anchor=end>0%</text>"
+        f"<text x={left - 4} y={y(ceiling) + 4:.1f} text-anchor=end>{ceiling:.0%}</text>"
+        f"{band}<polyline class=line points='{line}' />{dots}"
+        f"<text x={left} y={height - 8} text-anchor=start>{esc(first)}</text>"
+        f"<text x={left + inner_w} y={height - 8} text-anchor=end>{esc(last)}</text>"
+        "</svg></figure>"
     )
 
 
@@ -958,6 +1052,16 @@ section{scroll-margin-top:4.5rem}
  border-radius:2px}
 .key{list-style:none;display:flex;flex-wrap:wrap;gap:.15rem 1.1rem;margin:.2rem 0 .6rem;padding:0;font-size:.85rem}
 .scroll{overflow-x:auto}
+.trends{display:flex;flex-wrap:wrap;gap:.4rem 1rem}
+.trend{margin:0}
+.trend svg{font:11px system-ui,sans-serif;overflow:visible}
+.trend .t{font-weight:600;font-size:12px}
+.trend .band{fill:var(--c);fill-opacity:.25;stroke:none}
+.trend .line{fill:none;stroke:var(--c);stroke-width:2}
+.trend circle{fill:var(--c);stroke:#111;stroke-width:.6}
+.trend .grid{stroke:#bbb;stroke-width:1}
+.grp h3{margin:.8rem 0 0}
+@media print{.trend .band{fill-opacity:.35}.trend .line{stroke:#000;stroke-dasharray:none}}
 table{border-collapse:collapse;font-size:.86rem;margin:.4rem 0}
 th,td{padding:.22rem .45rem;border-bottom:1px solid #e3e3e3;text-align:left;vertical-align:top}
 thead th{background:#fff;border-bottom:2px solid #999;white-space:nowrap}

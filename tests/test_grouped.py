@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,37 @@ def test_cli_grouping_usage_errors(tiny_model_path: Path, news: Path, args: list
     result = run_cli("classify", news, "-m", tiny_model_path, *args)
     assert result.exit_code == 2
     assert f"Error: {message}" in result.stderr
+
+
+def test_html_report_draws_a_trend_per_frame_and_a_bar_per_group(
+    tiny_model_path: Path, news: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "trends.html"
+    args = ["classify", news, "-m", tiny_model_path, "--aggregate", "--by", "date", "--period", "month"]
+    result = run_cli(*args, "--html", page)
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    section = html[html.index("<section id=groups") :]
+    section = section[: section.index("</section>")]
+    assert "Frame proportions by date (by month)" in section
+    model = FramingModel.load(tiny_model_path)
+    figures = re.findall(r"<figure class='trend [^']*'><svg .*?</svg></figure>", section)
+    assert len(figures) == len(model.frames)
+    for figure in figures:
+        # Three months on the time line (the missing-date group is left off it), each with a point.
+        assert figure.count("<circle") == 3
+        assert "<polygon class=band points='" in figure and "<polyline class=line points='" in figure
+        assert "2020-01 to 2020-03" in figure
+    assert section.count("<div class=grp>") == 4  # the three months and 'missing'
+    assert "http://" not in section and "https://" not in section
+
+
+def test_html_report_without_a_period_has_bars_but_no_time_line(
+    tiny_model_path: Path, news: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "outlets.html"
+    result = run_cli("classify", news, "-m", tiny_model_path, "--aggregate", "--by", "meta.outlet", "--html", page)
+    assert result.exit_code == 0, result.output
+    html = page.read_text(encoding="utf-8")
+    assert "<figure class='trend" not in html
+    assert html.count("<div class=grp>") == 2
