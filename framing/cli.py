@@ -894,6 +894,34 @@ def compare(
         sys.exit(EXIT_SKIPPED)
 
 
+@main.command()
+@click.argument("labels", type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@click.option(
+    "--show", default=20, show_default=True, type=click.IntRange(min=0), help="Disagreements listed in the table."
+)
+def agreement(labels: str, fmt: str, show: int) -> None:
+    """How far annotators agree: Krippendorff's alpha, Cohen's kappa per pair, the contested sentences.
+
+    LABELS is a JSONL file of answers (as `framing annotate` writes them): label, annotator, and an
+    id or the text (with its doc_id) to match the same sentence across annotators.
+
+    \b
+    Example:
+      framing agreement labels.jsonl
+    """
+    from .agreement import agreement_report, read_annotations
+    from .report import agreement_json, render_agreement
+
+    report = agreement_report(read_annotations(labels))
+    if fmt == "json":
+        click.echo(agreement_json(report))
+    else:
+        render_agreement(_console(), report, show)
+
+
 @main.command("import-spans")
 @click.argument("articles_dir", type=click.Path())
 @click.argument("labels_dir", type=click.Path())

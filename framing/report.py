@@ -14,6 +14,7 @@ from .codebook import Codebook
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from .agreement import AgreementReport
     from .classify import Document
     from .compare import Comparison
     from .explain import Explanation
@@ -549,6 +550,54 @@ def render_comparison(
 
 def comparison_json(comparison: Comparison, model: FramingModel, first: str, second: str) -> str:
     return to_json({"model": model.describe(), "first": first, "second": second, "comparison": comparison.to_dict()})
+
+
+def render_agreement(console: Console, report: AgreementReport, shown: int) -> None:
+    """Alpha overall and per frame, kappa per pair, the annotators' coincidences, the contested items."""
+    from rich.table import Table
+
+    def value(v: float | None) -> str:
+        return "undefined" if v is None else f"{v:.3f}"
+
+    console.print(
+        f"[bold]Agreement of {len(report.annotators)} annotators[/] on {report.n_items} items "
+        f"({report.n_pairable} labeled by two or more)"
+    )
+    console.print(f"Krippendorff's alpha (nominal): [bold]{value(report.alpha)}[/]")
+    pairs = Table(box=None, pad_edge=False, title="Cohen's kappa per pair", title_justify="left")
+    for name in ("annotators", "items", "agreement", "kappa"):
+        pairs.add_column(name, justify="left" if name == "annotators" else "right")
+    for p in report.pairs:
+        agreement = "-" if not p.n_items else f"{p.observed:.3f}"
+        pairs.add_row(f"{p.first} / {p.second}", str(p.n_items), agreement, value(p.kappa))
+    console.print(pairs)
+    frames = Table(box=None, pad_edge=False, title="Per frame (this frame vs any other)", title_justify="left")
+    frames.add_column("frame")
+    frames.add_column("alpha", justify="right")
+    frames.add_column("times given", justify="right")
+    for i, frame in enumerate(report.frames):
+        frames.add_row(frame, value(report.alpha_per_frame[frame]), f"{report.coincidences[i].sum():.0f}")
+    console.print(frames)
+    matrix = Table(
+        box=None, pad_edge=False, title="Coincidences (pairs of labels given to one item)", title_justify="left"
+    )
+    matrix.add_column("")
+    for frame in report.frames:
+        matrix.add_column(frame[:10], justify="right")
+    for i, frame in enumerate(report.frames):
+        matrix.add_row(frame, *(f"{v:.1f}".rstrip("0").rstrip(".") for v in report.coincidences[i]))
+    console.print(matrix)
+    if report.disagreements:
+        n = len(report.disagreements)
+        console.print(f"[bold]Disagreements[/] ({n} items; the first {min(shown, n)}):")
+        for d in report.disagreements[:shown]:
+            labels = ", ".join(f"{who}: {label}" for who, label in d.labels.items())
+            console.print(f"  {d.text or d.item}", overflow="fold", markup=False)
+            console.print(f"    [dim]{labels}[/]")
+
+
+def agreement_json(report: AgreementReport) -> str:
+    return to_json(report.to_dict())
 
 
 def render_explanations(
