@@ -922,6 +922,65 @@ def agreement(labels: str, fmt: str, show: int) -> None:
         render_agreement(_console(), report, show)
 
 
+@main.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-m",
+    "--model",
+    "model",
+    type=click.Path(dir_okay=False),
+    help="Judge with this model's probabilities instead of cross-validation (it may believe labels it was trained on).",
+)
+@click.option("--cv", "folds", default=defaults.CV_FOLDS, show_default=True, type=int, help="Cross-validation folds.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write every finding to this .csv or .jsonl file."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@click.option("--show", default=20, show_default=True, type=click.IntRange(min=0), help="Findings listed in the table.")
+@corpus_options
+def audit(
+    corpus: tuple[str, ...],
+    model: str | None,
+    folds: int,
+    output: str | None,
+    fmt: str,
+    show: int,
+    text_column: str,
+    label_column: str,
+    group_column: str,
+    data_dir: str,
+    half: str,
+) -> None:
+    """Find likely label errors in a labeled corpus, and near-duplicates labeled differently.
+
+    Each sentence is judged by a model that never saw it (cross-validation, by document); where
+    the model is confident another frame fits better than the label, the label is listed, most
+    doubtful first, with the frame suggested (confident learning).
+
+    \b
+    Example:
+      framing audit corpus/labeled -o suspects.csv
+    """
+    from .audit import audit_corpus, write_audit
+    from .report import audit_json, render_audit
+
+    if output:
+        from .atomic import check_writable
+
+        check_writable(output)
+    data = _read_corpus(corpus, text_column, label_column, group_column, data_dir, half)
+    found = audit_corpus(data, model=load_model(model) if model else None, folds=folds)
+    if output:
+        write_audit(output, found)
+        click.echo(f"{len(found.findings)} findings written to {output}", err=True)
+    if fmt == "json":
+        click.echo(audit_json(found))
+    else:
+        render_audit(_console(), found, show)
+
+
 @main.command("import-spans")
 @click.argument("articles_dir", type=click.Path())
 @click.argument("labels_dir", type=click.Path())

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .agreement import AgreementReport
+    from .audit import Audit
     from .classify import Document
     from .compare import Comparison
     from .explain import Explanation
@@ -594,6 +595,38 @@ def render_agreement(console: Console, report: AgreementReport, shown: int) -> N
             labels = ", ".join(f"{who}: {label}" for who, label in d.labels.items())
             console.print(f"  {d.text or d.item}", overflow="fold", markup=False)
             console.print(f"    [dim]{labels}[/]")
+
+
+def render_audit(console: Console, audit: Audit, shown: int) -> None:
+    """How many labels look wrong, per frame, and the most doubtful ones with the suggested frame."""
+    errors, duplicates = audit.label_errors, audit.duplicates
+    console.print(
+        f"[bold]Audit of {audit.n_sentences} sentences[/]: {len(errors)} likely label errors, "
+        f"{len(duplicates)} near-duplicate pairs with different frames"
+    )
+    console.print(f"[dim]probabilities: {audit.method}; confident learning (per-frame thresholds)[/]")
+    worst = sorted(audit.noise_per_frame.items(), key=lambda item: -item[1])
+    console.print("flagged per frame: " + ", ".join(f"{frame} {share:.1%}" for frame, share in worst))
+    for finding in errors[:shown]:
+        console.print(f"  {finding.where}  {finding.label} → [bold]{finding.suggested}[/] (margin {finding.score:.2f})")
+        console.print(f"    {finding.text}", overflow="fold", markup=False)
+    for finding in duplicates[:shown]:
+        console.print(
+            f"  {finding.where} ({finding.label}) ≈ {finding.other_where} ({finding.suggested}), "
+            f"cosine {finding.score:.2f}"
+        )
+        console.print(f"    {finding.text}", overflow="fold", markup=False)
+
+
+def audit_json(audit: Audit) -> str:
+    return to_json(
+        {
+            "n_sentences": audit.n_sentences,
+            "method": audit.method,
+            "flagged_per_frame": audit.noise_per_frame,
+            "findings": [f.to_dict() for f in audit.findings],
+        }
+    )
 
 
 def agreement_json(report: AgreementReport) -> str:
