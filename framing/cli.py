@@ -22,6 +22,7 @@ import click
 from . import __version__, defaults
 from .errors import FramingError
 from .groups import PERIODS
+from .interchange import FORMATS as LABEL_FORMATS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -979,6 +980,33 @@ def audit(
         click.echo(audit_json(found))
     else:
         render_audit(_console(), found, show)
+
+
+@main.command("convert-labels")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the labels.")
+@click.option("--from", "source_format", type=click.Choice(LABEL_FORMATS), required=True, help="The format of SOURCE.")
+@click.option("--to", "target_format", type=click.Choice(LABEL_FORMATS), required=True, help="The format to write.")
+def convert_labels(source: str, output: str, source_format: str, target_format: str) -> None:
+    """Move labels between framing, Label Studio (JSON export) and doccano (JSONL export).
+
+    framing's labels are JSONL lines of text, label and, when known, id, doc_id and annotator
+    (what `framing agreement` reads, and a corpus `framing train` reads). Each sentence takes one
+    frame: an item with several labels is refused; an item with none is left out and counted.
+
+    \b
+    Example:
+      framing convert-labels project.json --from labelstudio --to framing -o labels.jsonl
+      framing convert-labels labels.jsonl --from framing --to doccano -o for_doccano.jsonl
+    """
+    from .atomic import check_writable
+    from .interchange import read_labels, write_labels
+
+    check_writable(output)
+    imported = read_labels(source, source_format)
+    write_labels(output, imported.records, target_format)
+    left_out = f"; {imported.unlabeled} unlabeled items left out" if imported.unlabeled else ""
+    click.echo(f"{len(imported.records)} labels written to {output} ({target_format}){left_out}", err=True)
 
 
 @main.command("import-spans")
