@@ -24,6 +24,8 @@ from .errors import FramingError
 from .groups import PERIODS
 from .interchange import FORMATS as LABEL_FORMATS
 
+ANNOTATE_STRATEGIES = ("uncertainty", "entropy", "random", "sequential")
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
@@ -1007,6 +1009,73 @@ def convert_labels(source: str, output: str, source_format: str, target_format: 
     write_labels(output, imported.records, target_format)
     left_out = f"; {imported.unlabeled} unlabeled items left out" if imported.unlabeled else ""
     click.echo(f"{len(imported.records)} labels written to {output} ({target_format}){left_out}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@model_option
+@click.option("--codebook", type=click.Path(dir_okay=False), help="Codebook JSON shown beside each sentence.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Labels file (JSONL), appended to."
+)
+@click.option("--annotator", default=lambda: os.environ.get("USER") or "annotator", help="Your name in the labels.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+@click.option(
+    "--strategy", type=click.Choice(ANNOTATE_STRATEGIES), default="uncertainty", show_default=True, help="Which next."
+)
+@click.option("--retrain-every", default=0, type=click.IntRange(min=0), help="Refit the model every N answers.")
+@click.option(
+    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
+)
+@click.option(
+    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
+)
+def annotate(
+    paths: tuple[str, ...],
+    model: str | None,
+    codebook: str | None,
+    output: str,
+    annotator: str,
+    port: int,
+    strategy: str,
+    retrain_every: int,
+    text_field: str,
+    id_field: str,
+) -> None:
+    """Label sentences in your browser, the model choosing which sentence helps most next.
+
+    Serves a page on 127.0.0.1 (with a secret token in its URL). Keys 1-9 pick a frame, s skips,
+    u undoes, ? shows help. Every answer is appended to OUTPUT at once; stop with Ctrl-C and
+    start again to continue where you stopped.
+
+    \b
+    Example:
+      framing annotate articles/ -o labels.jsonl --annotator ana --retrain-every 50
+    """
+    from .annotate import Session, sentence_items
+    from .annotate_server import AnnotationServer
+    from .atomic import check_writable
+    from .codebook import load_codebook
+    from .documents import read_documents
+
+    check_writable(output)
+    loaded = load_model(model)
+    book = load_codebook(codebook) if codebook else loaded.codebook_
+    assert book is not None
+    warn = Warnings()
+    items = sentence_items(read_documents(paths, text_field=text_field, id_field=id_field, warn=warn))
+    if not items:
+        raise click.UsageError("the inputs hold no sentences to label; give files, folders or JSONL with text")
+    session = Session(items, loaded, book, Path(output), annotator, strategy, retrain_every=retrain_every).start()
+    server = AnnotationServer(session, port)
+    done, left = session.counts
+    click.echo(f"{len(items)} sentences, {done} already labeled by {annotator}, {left} to go.", err=True)
+    click.echo(f"Open {server.url} (Ctrl-C to stop; answers are saved as you go)", err=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        session.close()
 
 
 @main.command("import-spans")

@@ -331,6 +331,8 @@ OWN_SCHEME = {
     # classify --output: a resumable FILE.partial (append-only + journal, or SQLite transactions),
     # renamed over FILE only when the run is complete.
     "outputs.py": "os.replace(self.partial, self.target)",
+    # framing annotate appends each answer to the labels file and fsyncs it before acknowledging it.
+    "annotate.py": "os.fsync(self._file.fileno())",
     # FILE.lock holds no results, only the pid of the run writing FILE, under an flock.
     "lock.py": "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)",
 }
