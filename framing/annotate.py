@@ -104,15 +104,8 @@ class Session:
         proba = model.predict_proba(texts) if texts else np.zeros((0, len(model.frames)))
         if self.strategy == "sequential":
             order = np.arange(len(texts))
-        elif self.strategy == "random":
-            order = np.random.default_rng(self.seed).permutation(len(texts))
-        elif self.strategy == "entropy":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                entropy = -np.nansum(proba * np.log(proba), axis=1)
-            order = np.argsort(-entropy, kind="stable")
         else:
-            top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 1 else np.hstack([proba, proba])
-            order = np.argsort(top2[:, 1] - top2[:, 0], kind="stable")
+            order = np.argsort(priority(proba, self.strategy, np.random.default_rng(self.seed)), kind="stable")
         with self._lock:
             self._proba, self._frames, self._order = proba, list(model.frames), [int(i) for i in order]
 
@@ -248,6 +241,20 @@ class Session:
         thread = self._training
         if thread is not None:
             thread.join(timeout)
+
+
+def priority(proba: np.ndarray, strategy: str, rng: np.random.Generator) -> np.ndarray:
+    """Per sentence, lower is asked first: the margin between the two likeliest frames (uncertainty),
+    minus the entropy of the probabilities (entropy), or a random number (random)."""
+    if strategy == "random":
+        return rng.random(len(proba))
+    if strategy == "entropy":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nansum(proba * np.log(proba), axis=1)
+    if proba.shape[1] < 2:
+        return np.zeros(len(proba))
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    return top2[:, 1] - top2[:, 0]
 
 
 def sentence_items(documents: Iterable[DocumentText]) -> list[Item]:

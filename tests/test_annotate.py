@@ -193,3 +193,15 @@ def test_a_port_in_use_is_a_clear_error(tiny_model: FramingModel, tmp_path: Path
         with pytest.raises(AnnotateError) as caught:
             AnnotationServer(_session(tiny_model, tmp_path / "labels.jsonl"), port)
     assert str(caught.value) == f"port {port} is in use; choose another port, or 0 for any free one"
+
+
+def test_priority_asks_the_least_certain_first() -> None:
+    import numpy as np
+
+    from framing.annotate import priority
+
+    proba = np.array([[0.9, 0.05, 0.05], [0.4, 0.35, 0.25], [0.34, 0.33, 0.33], [0.5, 0.5, 0.0]])
+    assert list(np.argsort(priority(proba, "uncertainty", np.random.default_rng(0)), kind="stable")) == [3, 2, 1, 0]
+    assert list(np.argsort(priority(proba, "entropy", np.random.default_rng(0)), kind="stable")) == [2, 1, 3, 0]
+    shuffled = priority(proba, "random", np.random.default_rng(0))
+    assert shuffled.shape == (4,) and len(set(shuffled)) == 4
