@@ -181,6 +181,11 @@ class Inputs:
                 continue
             if raw == "-":
                 data = stdin() if stdin else sys.stdin.buffer.read()
+                if self.encoding is None and looks_binary(data):
+                    # Like a binary file given by name: skipped with a warning, never classified as text.
+                    if warn:
+                        warn("<stdin>: binary data (contains NUL bytes); skipped")
+                    continue
                 text = decode_text(data, "<stdin>", warn, self.encoding)
                 yield _report_empty(DocumentText("-", text, None), "<stdin>", warn)
                 continue

@@ -60,6 +60,16 @@ def test_binary_file_given_by_name_is_skipped_with_a_warning(tiny_model_path: Pa
     ]
 
 
+def test_binary_data_on_stdin_is_skipped_like_a_binary_file(tiny_model_path: Path) -> None:
+    result = classify_json(tiny_model_path, "-", input=b"%PDF-1.7\n\x00\x01 scan")
+    assert result.exit_code == EXIT_SKIPPED
+    assert documents_of(result) == []
+    assert warnings_of(result) == [
+        "Warning: <stdin>: binary data (contains NUL bytes); skipped",
+        "Warning: 1 input(s) skipped; see the warnings above.",
+    ]
+
+
 def test_invalid_utf8_is_replaced_with_a_warning_naming_file_and_line(tiny_model_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes(b"Rockets hit the base.\nThe caf\xe9 was closed.")

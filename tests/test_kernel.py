@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -23,12 +21,6 @@ def fast() -> FastFeatures:
     compiled = compile_features(build_features(ModelConfig()).fit(TRAIN))
     assert compiled is not None and compiled.compiled
     return compiled
-
-
-def test_ci_builds_the_kernel() -> None:
-    """CI sets FRAMING_REQUIRE_NATIVE=1: there, a kernel that failed to compile is a failure, not a skip."""
-    if os.environ.get("FRAMING_REQUIRE_NATIVE") == "1":
-        assert kernel_module is not None
 
 
 def test_an_analyser_that_fails_leaves_the_kernel_usable(fast: FastFeatures) -> None:
