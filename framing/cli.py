@@ -229,6 +229,29 @@ def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def document_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say how to read documents: JSONL field names and a text encoding."""
+    for option in reversed(
+        [
+            click.option(
+                "--text-field",
+                default=defaults.TEXT_FIELD,
+                show_default=True,
+                help="JSONL input: field holding the text.",
+            ),
+            click.option(
+                "--id-field",
+                default=defaults.ID_FIELD,
+                show_default=True,
+                help="JSONL input: field holding the document id.",
+            ),
+            click.option("--encoding", help="Decode text files with this encoding instead of UTF-8."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 model_option = click.option(
     "-m",
     "--model",
@@ -336,13 +359,7 @@ def train(
     show_default=True,
     help=f"Sentences whose confidence is below this are '{defaults.UNCLASSIFIED}'.",
 )
-@click.option(
-    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
-)
-@click.option(
-    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
-)
-@click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
+@document_options
 @click.option(
     "--aggregate",
     is_flag=True,
@@ -841,13 +858,7 @@ def frames(model: str | None, codebook: str | None, fmt: str) -> None:
 @click.argument("first", type=click.Path())
 @click.argument("second", type=click.Path())
 @model_option
-@click.option(
-    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
-)
-@click.option(
-    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
-)
-@click.option("--encoding", help="Decode text files with this encoding instead of UTF-8.")
+@document_options
 @click.option(
     "--seed", default=defaults.SEED, show_default=True, help="Random seed for the bootstrap and permutations."
 )
@@ -1024,12 +1035,7 @@ def convert_labels(source: str, output: str, source_format: str, target_format: 
     "--strategy", type=click.Choice(ANNOTATE_STRATEGIES), default="uncertainty", show_default=True, help="Which next."
 )
 @click.option("--retrain-every", default=0, type=click.IntRange(min=0), help="Refit the model every N answers.")
-@click.option(
-    "--text-field", default=defaults.TEXT_FIELD, show_default=True, help="JSONL input: field holding the text."
-)
-@click.option(
-    "--id-field", default=defaults.ID_FIELD, show_default=True, help="JSONL input: field holding the document id."
-)
+@document_options
 def annotate(
     paths: tuple[str, ...],
     model: str | None,
@@ -1041,6 +1047,7 @@ def annotate(
     retrain_every: int,
     text_field: str,
     id_field: str,
+    encoding: str | None,
 ) -> None:
     """Label sentences in your browser, the model choosing which sentence helps most next.
 
@@ -1063,7 +1070,9 @@ def annotate(
     book = load_codebook(codebook) if codebook else loaded.codebook_
     assert book is not None
     warn = Warnings()
-    items = sentence_items(read_documents(paths, text_field=text_field, id_field=id_field, warn=warn))
+    items = sentence_items(
+        read_documents(paths, text_field=text_field, id_field=id_field, encoding=encoding, warn=warn)
+    )
     if not items:
         raise click.UsageError("the inputs hold no sentences to label; give files, folders or JSONL with text")
     session = Session(items, loaded, book, Path(output), annotator, strategy, retrain_every=retrain_every).start()
