@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CorpusError, parse_json_line
+from .errors import CorpusError
+from .interchange import json_lines
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,8 @@ def read_annotations(path: str | os.PathLike[str]) -> list[Annotation]:
     by the same annotator to the same item replaces the earlier one (they changed their mind).
     """
     source = Path(path)
-    try:
-        raw = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CorpusError(f"{source}: no such labels file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{source}: cannot be read ({exc}); it must be a UTF-8 JSONL file") from None
     latest: dict[tuple[str, str], Annotation] = {}
-    for number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        record = parse_json_line(line, where, CorpusError)
+    for where, record in json_lines(source):
         if not isinstance(record, dict):
             raise CorpusError(f"{where}: expected a JSON object with label and annotator")
         label, annotator = record.get("label"), record.get("annotator")

@@ -73,7 +73,8 @@ def write_labels(path: str | os.PathLike[str], records: Sequence[LabelRecord], f
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _lines(path: Path) -> Iterable[tuple[str, Any]]:
+def json_lines(path: Path) -> Iterable[tuple[str, Any]]:
+    """``(file:line, parsed value)`` for each non-blank line of a UTF-8 JSONL labels file."""
     try:
         raw = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -98,7 +99,7 @@ def _optional(value: Any) -> str | None:
 
 def _read_framing(path: Path) -> Imported:
     records = []
-    for where, record in _lines(path):
+    for where, record in json_lines(path):
         if not isinstance(record, dict):
             raise CorpusError(f"{where}: expected a JSON object with text and label")
         label = record.get("label")
@@ -134,7 +135,7 @@ def _one_label(labels: Any, where: str) -> str | None:
 
 def _read_doccano(path: Path) -> Imported:
     records, unlabeled = [], 0
-    for where, record in _lines(path):
+    for where, record in json_lines(path):
         if not isinstance(record, dict):
             raise CorpusError(f"{where}: expected a JSON object with text and label (a doccano JSONL export)")
         raw = record.get("label", record.get("labels", []))
