@@ -445,6 +445,12 @@ def classify(
     if not paths:
         raise click.UsageError("give at least one file, folder or - for standard input")
     _check_classify_modes(aggregate, explain, fmt, min_confidence, by, period)
+    grouped_output = output if aggregate and by and output and output.lower().endswith(".sqlite") else None
+    if grouped_output:
+        from .atomic import check_writable
+
+        check_writable(grouped_output)
+        output = None  # the grouped proportions go to this SQLite file; the documents are not streamed
     if _check_stream_options(fmt, output, resume, jobs, scheduler, dask_local, aggregate or explain or bool(html)):
         from .parallel import default_jobs
         from .stream import Engine, Inputs
@@ -501,6 +507,12 @@ def classify(
             click.echo(document_jsonl(document))
     else:
         click.echo(documents_csv(results), nl=False)
+    if grouped_output and grouped is not None:
+        from .outputs import write_grouped_sqlite
+        from .stream import model_digest
+
+        write_grouped_sqlite(grouped_output, grouped, model_digest(loaded.to_bytes()))
+        click.echo(f"Proportions of {len(grouped.groups)} groups written to {grouped_output}", err=True)
     if html and kept is not None:
         _write_classify_html(html, kept, loaded, texts, min_confidence, grouped)
     if warn.skipped:

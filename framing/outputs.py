@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 from types import ModuleType
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import numpy as np
 
@@ -46,8 +46,11 @@ from .errors import OutputError
 from .jsonl import SentenceSuffixes, sentence_prefixes
 from .lock import OutputLock
 from .native import native_module
-from .report import CSV_COLUMNS
+from .report import CSV_COLUMNS, GROUPED_COLUMNS
 from .segment import Sentence
+
+if TYPE_CHECKING:
+    from .quantify import GroupedEstimate
 
 PARTIAL_SUFFIX = ".partial"
 JOURNAL_SUFFIX = ".journal"
@@ -609,3 +612,58 @@ class SqliteOutput:
             if self._db.in_transaction:
                 self._db.execute("COMMIT")
             self._db.close()
+
+
+# -- grouped proportions (`classify --aggregate --by ... --output FILE.sqlite`) -----------------------
+def write_grouped_sqlite(path: str | os.PathLike[str], grouped: GroupedEstimate, model: str) -> None:
+    """Tidy proportions, the groups with their flags, and the run's settings, as one SQLite file.
+
+    Written beside ``path`` under a temporary name and renamed over it when complete, so a reader
+    never sees half a file and a previous ``path`` survives a failure.
+    """
+    import tempfile
+
+    target = Path(path)
+    check_writable(target)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    os.close(fd)
+    try:
+        db = sqlite3.connect(temporary)
+        try:
+            db.execute("BEGIN")
+            db.execute("CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            settings = {"by": json.dumps(list(grouped.fields)), "period": grouped.period or "", "model": model}
+            settings["recommended"] = grouped.recommended
+            db.executemany("INSERT INTO run VALUES (?, ?)", sorted(settings.items()))
+            db.execute(
+                'CREATE TABLE proportions ("group" TEXT NOT NULL, frame TEXT NOT NULL, method TEXT NOT NULL, '
+                "estimate REAL NOT NULL, low REAL, high REAL, n_docs INTEGER NOT NULL, n_sentences INTEGER NOT NULL)"
+            )
+            db.executemany(
+                "INSERT INTO proportions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [tuple(row[c] for c in GROUPED_COLUMNS) for row in grouped.rows()],
+            )
+            db.execute(
+                'CREATE TABLE groups ("group" TEXT PRIMARY KEY, n_docs INTEGER NOT NULL, '
+                "n_sentences INTEGER NOT NULL, flags TEXT NOT NULL)"
+            )
+            db.executemany(
+                "INSERT INTO groups VALUES (?, ?, ?, ?)",
+                [
+                    (" / ".join(g.group), g.estimate.n_documents, g.estimate.n_sentences, "\n".join(g.flags))
+                    for g in grouped.groups
+                ],
+            )
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except sqlite3.Error as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc}; any previous version is kept") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    sync_folder(target.parent)

@@ -204,3 +204,26 @@ def test_html_report_without_a_period_has_bars_but_no_time_line(
     html = page.read_text(encoding="utf-8")
     assert "<figure class='trend" not in html
     assert html.count("<div class=grp>") == 2
+
+
+def test_grouped_proportions_as_a_sqlite_file(tiny_model_path: Path, news: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    out = tmp_path / "trends.sqlite"
+    out.write_bytes(b"previous")
+    args = ["classify", news, "-m", tiny_model_path, "--aggregate", "--by", "meta.outlet", "--format", "csv"]
+    result = run_cli(*args, "--output", out)
+    assert result.exit_code == 0, result.output
+    assert "Proportions of 2 groups written to" in result.stderr
+    tidy = list(csv.DictReader(io.StringIO(result.stdout)))
+    with sqlite3.connect(out) as db:
+        rows = db.execute('SELECT "group", frame, method, estimate FROM proportions').fetchall()
+        groups = db.execute('SELECT "group", n_docs FROM groups ORDER BY "group"').fetchall()
+        settings = dict(db.execute("SELECT key, value FROM run").fetchall())
+    db.close()
+    assert len(rows) == len(tidy)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(t["group"], t["frame"], t["method"]) for t in tidy]
+    assert all(abs(r[3] - float(t["estimate"])) < 1e-6 for r, t in zip(rows, tidy, strict=True))
+    assert groups == [("A", 12), ("B", 12)]
+    assert json.loads(settings["by"]) == ["meta.outlet"] and settings["recommended"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news.jsonl", "trends.sqlite"]
