@@ -193,8 +193,16 @@ def _read_corpus(
     return data
 
 
+def _with_options(func: Callable[..., Any], options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """``func`` decorated with ``options``, the first shown first in --help."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(
+    return _with_options(
+        func,
         [
             click.option(
                 "--text-column", default=defaults.TEXT_COLUMN, show_default=True, help="Column holding the sentence."
@@ -223,15 +231,14 @@ def corpus_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 show_default=True,
                 help="Standoff label folders: use only this half of their articles.",
             ),
-        ]
-    ):
-        func = option(func)
-    return func
+        ],
+    )
 
 
 def document_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The options that say how to read documents: JSONL field names and a text encoding."""
-    for option in reversed(
+    return _with_options(
+        func,
         [
             click.option(
                 "--text-field",
@@ -246,10 +253,8 @@ def document_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="JSONL input: field holding the document id.",
             ),
             click.option("--encoding", help="Decode text files with this encoding instead of UTF-8."),
-        ]
-    ):
-        func = option(func)
-    return func
+        ],
+    )
 
 
 model_option = click.option(
