@@ -106,15 +106,21 @@ class _Handler(BaseHTTPRequestHandler):
         return data
 
     # -- routes ---------------------------------------------------------------------------------------
-    def do_GET(self) -> None:
+    def _route(self) -> str | None:
+        """The path asked for, or None (and a 403 sent) without the right token."""
         if not self._authorised():
             self._json(403, {"error": "missing or wrong token; open the URL framing printed"})
+            return None
+        return urlparse(self.path).path
+
+    def do_GET(self) -> None:
+        route = self._route()
+        if route is None:
             return
-        route = urlparse(self.path).path
         session = self.server.session
         if route == "/":
-            page = PAGE.replace("__TOKEN__", json.dumps(self.server.token)).replace(
-                "__FRAMES__", json.dumps(codebook_payload(session.codebook, session.codebook.ids))
+            page = PAGE.replace("__TOKEN__", _script_json(self.server.token)).replace(
+                "__FRAMES__", _script_json(codebook_payload(session.codebook, session.codebook.ids))
             )
             page = page.replace("__TITLE__", html.escape(f"framing annotate: {session.codebook.name or 'frames'}"))
             self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
@@ -124,10 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": f"no such page {route!r}"})
 
     def do_POST(self) -> None:
-        if not self._authorised():
-            self._json(403, {"error": "missing or wrong token; open the URL framing printed"})
+        route = self._route()
+        if route is None:
             return
-        route = urlparse(self.path).path
         session = self.server.session
         try:
             data = self._body()
@@ -151,6 +156,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(500, {"error": f"cannot write the labels file ({exc.strerror}); the answer was not saved"})
             return
         self._json(200, state(session))
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element: a codebook text holding </script> cannot end it."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 PAGE = """<!DOCTYPE html>

@@ -205,3 +205,30 @@ def test_priority_asks_the_least_certain_first() -> None:
     assert list(np.argsort(priority(proba, "entropy", np.random.default_rng(0)), kind="stable")) == [2, 1, 3, 0]
     shuffled = priority(proba, "random", np.random.default_rng(0))
     assert shuffled.shape == (4,) and len(set(shuffled)) == 4
+
+
+def test_codebook_text_cannot_break_out_of_the_page_script(tiny_model: FramingModel, tmp_path: Path) -> None:
+    import copy
+
+    from conftest import TINY_CODEBOOK
+
+    from framing.codebook import codebook_from_dict
+
+    hostile = copy.deepcopy(TINY_CODEBOOK)
+    hostile["frames"][0]["definition"] = "</script><script>document.title='pwned'</script> & more"
+    book = codebook_from_dict(hostile)
+    session = Session(sentence_items(DOCUMENTS), tiny_model, book, tmp_path / "labels.jsonl", "ann").start()
+    _OPEN.append(session)
+    server = AnnotationServer(session, 0)
+    server.serve_in_thread()
+    try:
+        port = server.server_address[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/?token={server.token}", timeout=30) as response:
+            page = response.read().decode("utf-8")
+            policy = response.headers["Content-Security-Policy"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert page.count("</script>") == 1  # only the page's own
+    assert "\\u003c/script\\u003e" in page
+    assert "default-src 'none'" in policy and "connect-src 'self'" in policy
