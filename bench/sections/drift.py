@@ -15,7 +15,7 @@ from framing.classify import classify_documents
 from framing.corpus import load_corpus
 from framing.documents import DocumentText
 from framing.model import FramingModel, ModelConfig
-from framing.quantify import LABELS, aggregate_groups
+from framing.quantify import LABELS, ConfusionRates, aggregate_groups, rates_from_model
 from framing.train import train_model
 
 KEY = "drift"
@@ -48,6 +48,22 @@ def months(
     return documents, groups, mixes
 
 
+EMQ = "emq (SLD; measured here, not in the tool)"
+
+
+def emq(proba: np.ndarray, train_prior: np.ndarray, tolerance: float = 1e-6, max_rounds: int = 1000) -> np.ndarray:
+    """Saerens, Latinne and Decaestecker's EM: re-weight the posteriors by new/training priors until stable."""
+    prior = train_prior.copy()
+    for _ in range(max_rounds):
+        posterior = proba * (prior / train_prior)
+        posterior /= posterior.sum(axis=1, keepdims=True)
+        updated = posterior.mean(axis=0)
+        if np.abs(updated - prior).max() < tolerance:
+            return updated
+        prior = updated
+    return prior
+
+
 def measure_drift(
     model: FramingModel, documents: list[DocumentText], groups: list[tuple[str]], frames: Sequence[str]
 ) -> tuple[dict[str, float], dict[str, float], str, int]:
@@ -73,6 +89,17 @@ def measure_drift(
                 covered.setdefault(item.method, []).append(
                     low is not None and high is not None and low <= true_mix[frame] <= high
                 )
+    # EMQ (SLD), measured here only: a point estimate per month from the sentences' probabilities.
+    rates = rates_from_model(model)
+    if isinstance(rates, ConfusionRates):
+        prior = rates.counts / rates.counts.sum()
+        by_month: dict[str, list[np.ndarray]] = {}
+        for document, (group,) in zip(classified, groups, strict=True):
+            for sentence in document.sentences:
+                by_month.setdefault(group, []).append(np.asarray([sentence.scores[f] for f in model.frames]))
+        for group, rows in by_month.items():
+            shares = dict(zip(model.frames, emq(np.vstack(rows), prior), strict=True))
+            errors.setdefault(EMQ, []).extend(abs(shares[f] - truth[group][f]) for f in frames)
     return (
         {m: float(np.mean(v)) for m, v in errors.items()},
         {m: float(np.mean(v)) for m, v in covered.items()},
@@ -136,7 +163,7 @@ def run(ctx: Context) -> Section:
             for r in range(1, REPEATS + 1)
         ]
         recommended = runs[0][2]
-        errors = {m: float(np.mean([run[0][m] for run in runs])) for m in runs[0][0]}
+        errors = {m: float(np.mean([run[0][m] for run in runs if m in run[0]])) for m in runs[0][0]}
         coverage = {m: float(np.mean([run[1][m] for run in runs])) for m in runs[0][1]}
         n_groups = sum(run[3] for run in runs)
         if name.startswith("PTC"):
@@ -146,7 +173,8 @@ def run(ctx: Context) -> Section:
             command, seconds, peak = scale(ctx, texts, str(model_path))
         for method, error in errors.items():
             mark = " (recommended)" if method == recommended else ""
-            rows.append([name, f"{method}{mark}", f"{error:.4f}", f"{coverage[method]:.1%}"])
+            covers = f"{coverage[method]:.1%}" if method in coverage else "-"
+            rows.append([name, f"{method}{mark}", f"{error:.4f}", covers])
         better = errors[recommended] < errors["classify_and_count"]
         verdicts.append(
             f"{name}: the recommended {recommended} {'beats' if better else 'does not beat'} classify & count "
