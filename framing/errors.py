@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 
 class FramingError(Exception):
     """Base class: a problem the user can fix. ``str(error)`` is a one-line message."""
@@ -47,3 +50,21 @@ def parse_json_line(line: str, where: str, error: type[FramingError]) -> object:
         raise error(f"{where}: invalid JSON ({exc.msg}); each line must be one JSON object") from None
     except RecursionError:
         raise error(f"{where}: JSON nested too deeply; each line must be one JSON object") from None
+
+
+def read_json_lines(path: Path, error: type[FramingError], missing: str) -> Iterator[tuple[str, object]]:
+    """``(file:line, parsed value)`` for each non-blank line of a UTF-8 JSONL file (a BOM is fine).
+
+    ``missing`` is the message (after the path) when the file does not exist; other failures to
+    read or parse are raised as ``error`` naming the file and line.
+    """
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot be read ({exc}); it must be a UTF-8 JSONL file") from None
+    for number, line in enumerate(raw.splitlines(), 1):
+        if line.strip():
+            where = f"{path}:{number}"
+            yield where, parse_json_line(line, where, error)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CorpusError, parse_json_line
+from .errors import CorpusError, read_json_lines
 
 FORMATS = ("framing", "labelstudio", "doccano")
 #: The Label Studio control and object names that framing writes (a Choices tag over a Text tag).
@@ -75,16 +75,7 @@ def write_labels(path: str | os.PathLike[str], records: Sequence[LabelRecord], f
 
 def json_lines(path: Path) -> Iterable[tuple[str, Any]]:
     """``(file:line, parsed value)`` for each non-blank line of a UTF-8 JSONL labels file."""
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: no such labels file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path}: cannot be read ({exc}); it must be a UTF-8 file") from None
-    for number, line in enumerate(raw.splitlines(), 1):
-        if line.strip():
-            where = f"{path}:{number}"
-            yield where, parse_json_line(line, where, CorpusError)
+    return read_json_lines(path, CorpusError, "no such labels file; check the path")
 
 
 def _text(value: Any, where: str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .corpus import Columns, Corpus, LabeledSentence, load_corpus
-from .errors import CorpusError, parse_json_line
+from .errors import CorpusError, read_json_lines
 
 ARTICLES_FILE = "articles.jsonl"
 LABELS_FILE = "labels.jsonl"
@@ -200,17 +200,8 @@ def line_spans(text: str) -> Iterator[tuple[int, int, int]]:
 
 
 def _records(path: Path) -> Iterator[tuple[str, dict[str, object]]]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StandoffError(f"{path}: missing; a standoff folder holds {ARTICLES_FILE} and {LABELS_FILE}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StandoffError(f"{path}: cannot be read ({exc}); it must be a UTF-8 JSONL file") from None
-    for number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        record = parse_json_line(line, where, StandoffError)
+    missing = f"missing; a standoff folder holds {ARTICLES_FILE} and {LABELS_FILE}"
+    for where, record in read_json_lines(path, StandoffError, missing):
         if not isinstance(record, dict):
             raise StandoffError(f"{where}: expected a JSON object; each line must be one object")
         yield where, record
