@@ -68,6 +68,8 @@ class Session:
     _proba: np.ndarray | None = None
     _frames: list[str] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    #: Where each sentence id sits in ``items``.
+    _position: dict[str, int] = field(default_factory=dict)
     _file: IO[bytes] | None = None
     _answers_since_fit: int = 0
     _training: threading.Thread | None = None
@@ -83,6 +85,7 @@ class Session:
             raise AnnotateError(
                 f"the model has frames the codebook lacks ({', '.join(unknown)}); use the model's codebook"
             )
+        self._position = {item.id: n for n, item in enumerate(self.items)}
         for record in read_labels_file(self.labels_path):
             if record.get("annotator") == self.annotator and isinstance(record.get("id"), str):
                 self._done.add(record["id"])
@@ -200,21 +203,19 @@ class Session:
             self._file.seek(offset)
             os.fsync(self._file.fileno())
             self._done.discard(item_id)
-            index = next(i for i, item in enumerate(self.items) if item.id == item_id)
+            index = self._position[item_id]
             self._order.remove(index)
             self._order.insert(0, index)
             self._recent = [i for i in self._recent if i != index]
             return self.items[index]
 
     def _item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise AnnotateError(f"no sentence {item_id!r} in this session")
+        if item_id not in self._position:
+            raise AnnotateError(f"no sentence {item_id!r} in this session")
+        return self.items[self._position[item_id]]
 
     def _shown(self, item_id: str) -> None:
-        index = next(i for i, item in enumerate(self.items) if item.id == item_id)
-        self._recent = [*self._recent, index][-DIVERSITY_WINDOW:]
+        self._recent = [*self._recent, self._position[item_id]][-DIVERSITY_WINDOW:]
 
     # -- retraining --------------------------------------------------------------------------------
     def _retrain_in_background(self) -> None:
